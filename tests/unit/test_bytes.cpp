@@ -1,0 +1,2 @@
+// placeholder: bytes tests are being written.
+#include <doctest.h>

@@ -1,0 +1,2 @@
+// placeholder: codec tests are being written.
+#include <doctest.h>

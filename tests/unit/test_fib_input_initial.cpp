@@ -1,0 +1,2 @@
+// placeholder: fib_input_initial tests are being written.
+#include <doctest.h>

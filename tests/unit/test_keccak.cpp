@@ -1,0 +1,2 @@
+// placeholder: keccak tests are being written.
+#include <doctest.h>

@@ -1,0 +1,2 @@
+// placeholder: node_key tests are being written.
+#include <doctest.h>

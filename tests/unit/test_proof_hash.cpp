@@ -1,0 +1,2 @@
+// placeholder: proof_hash tests are being written.
+#include <doctest.h>

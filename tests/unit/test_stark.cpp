@@ -1,0 +1,2 @@
+// placeholder: stark tests are being written.
+#include <doctest.h>

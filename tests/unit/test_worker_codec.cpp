@@ -1,0 +1,2 @@
+// placeholder: worker_codec tests are being written.
+#include <doctest.h>
