@@ -1,1 +1,194 @@
-// placeholder
+// argon2id_pow: the spec's proof of work over libsodium's Argon2id, searched in parallel.
+#include "shared/programs/argon2id_pow.h"
+
+#include <sodium.h>
+
+#include <algorithm>
+#include <atomic>
+#include <bit>
+#include <limits>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "shared/programs/programs.h"
+
+namespace shared::argon2id {
+namespace {
+
+constexpr std::uint64_t kNotFound = std::numeric_limits<std::uint64_t>::max();
+
+std::string check(ByteView input) {
+    if (input.size() != kInputSize) {
+        return "input must be " + std::to_string(kInputSize) + " bytes, got " + std::to_string(input.size());
+    }
+    const unsigned target_bits = input[32];
+    const std::uint32_t opslimit = load_le32(input.data() + 33);
+    const std::uint32_t memlimit_kib = load_le32(input.data() + 37);
+    if (target_bits > kMaxTargetBits) {
+        return "target_bits " + std::to_string(target_bits) + " is above the limit " +
+               std::to_string(kMaxTargetBits);
+    }
+    if (opslimit < kMinOpslimit) return "opslimit 0 is below the minimum 1";
+    if (memlimit_kib < kMinMemlimitKib) {
+        return "memlimit_kib " + std::to_string(memlimit_kib) + " is below the minimum " +
+               std::to_string(kMinMemlimitKib);
+    }
+    return {};
+}
+
+// The nonce search shared by the threads of one find_nonce call. Thread i tries
+// i, i + T, i + 2T, ... and stops once its next nonce is above the best found so
+// far; every smaller nonce was then tried by its own thread, so the answer is the
+// smallest valid nonce whatever the thread count or timing.
+class Search {
+public:
+    Search(const Input& input, unsigned threads) : input_(input), threads_(threads) {}
+
+    void run(unsigned first) {
+        for (std::uint64_t nonce = first; nonce <= best_.load() && !failed_.load(); nonce += threads_) {
+            auto digest = hash(input_, nonce);
+            if (!digest) return record_error(digest.error());
+            if (leading_zero_bits(*digest) >= input_.target_bits) return record_found(nonce);
+            if (kNotFound - nonce < threads_) return;  // the whole u64 range has been tried
+        }
+    }
+
+    Expected<std::uint64_t> result() const {
+        if (error_) return fail(*error_);
+        if (best_.load() == kNotFound) return fail("no nonce meets the target in the u64 range");
+        return best_.load();
+    }
+
+private:
+    void record_found(std::uint64_t nonce) {
+        std::uint64_t best = best_.load();
+        while (nonce < best && !best_.compare_exchange_weak(best, nonce)) {
+        }
+    }
+
+    // An error stops every thread: the search cannot promise the smallest nonce any more.
+    void record_error(const std::string& message) {
+        std::lock_guard lock(mutex_);
+        if (!error_) error_ = message;
+        failed_.store(true);
+    }
+
+    const Input& input_;
+    const std::uint64_t threads_;
+    std::atomic<std::uint64_t> best_{kNotFound};
+    std::atomic<bool> failed_{false};
+    std::mutex mutex_;
+    std::optional<std::string> error_;
+};
+
+Expected<Bytes> prove(ByteView raw, unsigned threads) {
+    auto input = decode_input(raw);
+    if (!input) return Error{input.error()};
+    auto nonce = find_nonce(*input, threads);
+    if (!nonce) return Error{nonce.error()};
+    Bytes proof(kProofSize);
+    store_le64(proof.data(), *nonce);
+    return proof;
+}
+
+Expected<std::string> verify(ByteView raw, ByteView proof) {
+    auto input = decode_input(raw);
+    if (!input) return Error{input.error()};
+    if (proof.size() != kProofSize) return fail("proof must be 8 bytes, got " + std::to_string(proof.size()));
+    const std::uint64_t nonce = load_le64(proof.data());
+    auto digest = hash(*input, nonce);
+    if (!digest) return Error{digest.error()};
+    const unsigned zeros = leading_zero_bits(*digest);
+    if (zeros < input->target_bits) {
+        return fail("H has only " + std::to_string(zeros) + " leading zero bits, target " +
+                    std::to_string(input->target_bits));
+    }
+    return "nonce " + std::to_string(nonce) + ", H=" + to_hex(*digest) + ", " + std::to_string(zeros) +
+           " leading zero bits";
+}
+
+}  // namespace
+
+Bytes encode_input(const Input& input) {
+    Bytes raw(kInputSize, 0);
+    std::copy_n(input.seed.begin(), std::min(input.seed.size(), kSeedSize), raw.begin());
+    raw[32] = input.target_bits;
+    store_le32(raw.data() + 33, input.opslimit);
+    store_le32(raw.data() + 37, input.memlimit_kib);
+    return raw;
+}
+
+Expected<Input> decode_input(ByteView raw) {
+    if (std::string problem = check(raw); !problem.empty()) return fail(problem);
+    Input input;
+    input.seed.assign(raw.begin(), raw.begin() + kSeedSize);
+    input.target_bits = raw[32];
+    input.opslimit = load_le32(raw.data() + 33);
+    input.memlimit_kib = load_le32(raw.data() + 37);
+    return input;
+}
+
+Expected<Digest> hash(const Input& input, std::uint64_t nonce) {
+    // sodium_init picks the fastest Argon2 implementation for this CPU; once is enough.
+    static const bool sodium_ready = sodium_init() >= 0;
+    if (!sodium_ready) return fail("libsodium could not be initialised");
+    if (input.seed.size() != kSeedSize) return fail("seed must be 32 bytes");
+    std::uint8_t password[kSeedSize + 8];
+    std::copy(input.seed.begin(), input.seed.end(), password);
+    store_le64(password + kSeedSize, nonce);
+    static_assert(crypto_pwhash_SALTBYTES == 16);
+    Digest digest{};
+    // The salt is the first 16 bytes of the seed, as the spec says.
+    const int rc = crypto_pwhash(digest.data(), digest.size(), reinterpret_cast<const char*>(password),
+                                 sizeof password, input.seed.data(), input.opslimit,
+                                 static_cast<std::size_t>(input.memlimit_kib) * 1024,
+                                 crypto_pwhash_ALG_ARGON2ID13);
+    if (rc != 0) {
+        return fail("crypto_pwhash failed (opslimit " + std::to_string(input.opslimit) + ", memlimit " +
+                    std::to_string(input.memlimit_kib) + " KiB): out of memory or limits refused");
+    }
+    return digest;
+}
+
+unsigned leading_zero_bits(ByteView digest) {
+    unsigned zeros = 0;
+    for (std::uint8_t byte : digest) {
+        if (byte != 0) return zeros + static_cast<unsigned>(std::countl_zero(byte));
+        zeros += 8;
+    }
+    return zeros;
+}
+
+Expected<std::uint64_t> find_nonce(const Input& input, unsigned threads) {
+    threads = std::max(1u, threads);
+    Search search(input, threads);
+    if (threads == 1) {
+        search.run(0);
+        return search.result();
+    }
+    std::vector<std::jthread> pool;
+    pool.reserve(threads);
+    for (unsigned i = 0; i < threads; ++i) pool.emplace_back([&search, i] { search.run(i); });
+    pool.clear();  // joins every thread before the result is read
+    return search.result();
+}
+
+}  // namespace shared::argon2id
+
+namespace shared::programs {
+
+const Program& argon2id_pow() {
+    static const Program program{
+        .id = "argon2id_pow",
+        .test_only = false,
+        .check_input = argon2id::check,
+        .prove = argon2id::prove,
+        .verify = argon2id::verify,
+    };
+    return program;
+}
+
+}  // namespace shared::programs

@@ -22,4 +22,13 @@ Bytes encode_input(const Input& input);
 // The statement: a = init_a; b = init_b; repeat n + 1 times { c = a + b; a = b; b = c }; output b.
 std::uint32_t compute_output(const Input& input);
 
+// The n a task of each difficulty draws from (docs/stark.md, "Difficulty"):
+// each range fills one trace size, so memory per proof is set by difficulty.
+struct NRange {
+    std::uint32_t min, max;
+};
+// Wire values: SMALL=0, SMALL_MEDIUM=3, MEDIUM=5, LARGE=10, EXTRA_LARGE=15,
+// EXTRA_LARGE_2..5=16..19; any other value gets the SMALL range.
+NRange n_range_for_difficulty(int difficulty_wire_value);
+
 }  // namespace shared::fib

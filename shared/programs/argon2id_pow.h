@@ -1,0 +1,41 @@
+// argon2id_pow: find a nonce whose Argon2id hash has enough leading zero bits.
+#pragma once
+
+#include <array>
+#include <cstdint>
+
+#include "shared/bytes.h"
+#include "shared/expected.h"
+
+namespace shared::argon2id {
+
+inline constexpr std::size_t kInputSize = 41;   // seed, target_bits, opslimit, memlimit_kib
+inline constexpr std::size_t kSeedSize = 32;
+inline constexpr std::size_t kProofSize = 8;    // the nonce, u64 little-endian
+inline constexpr unsigned kMaxTargetBits = 40;
+inline constexpr std::uint32_t kMinOpslimit = 1;
+inline constexpr std::uint32_t kMinMemlimitKib = 8;
+
+using Digest = std::array<std::uint8_t, 32>;
+
+struct Input {
+    Bytes seed = Bytes(kSeedSize);
+    std::uint8_t target_bits = 0;
+    std::uint32_t opslimit = kMinOpslimit;
+    std::uint32_t memlimit_kib = kMinMemlimitKib;
+};
+
+// encode_input expects a 32-byte seed; decode_input rejects what check_input rejects.
+Bytes encode_input(const Input& input);
+Expected<Input> decode_input(ByteView input);
+
+// H for one nonce. Fails only when libsodium does (e.g. memory it cannot allocate).
+Expected<Digest> hash(const Input& input, std::uint64_t nonce);
+
+// Counted from the most significant bit of the first byte.
+unsigned leading_zero_bits(ByteView digest);
+
+// The smallest nonce whose H meets the target, searched with `threads` threads.
+Expected<std::uint64_t> find_nonce(const Input& input, unsigned threads);
+
+}  // namespace shared::argon2id

@@ -1,0 +1,60 @@
+// supervisor: parse the command line, build the node, run it, map the result to an exit code.
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "shared/log.h"
+#include "shared/node_key.h"
+#include "supervisor/options.h"
+#include "supervisor/supervisor.h"
+
+namespace {
+
+constexpr int kExitUsage = 2;
+
+// The worker executable: --worker-path, else beside this one (installed), else the build tree.
+std::string find_worker(const std::string& flag) {
+    if (!flag.empty()) return flag;
+    std::error_code ec;
+    const auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
+    for (const auto& candidate : {self.parent_path() / "worker", self.parent_path() / ".." / "worker" / "worker"}) {
+        if (::access(candidate.c_str(), X_OK) == 0) return std::filesystem::weakly_canonical(candidate, ec).string();
+    }
+    return (self.parent_path() / "worker").string();
+}
+
+int usage_error(const std::string& message) {
+    std::fprintf(stderr, "supervisor: %s\n", message.c_str());
+    return kExitUsage;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    const std::vector<std::string> args(argv, argv + argc);
+    auto options = supervisor::parse_options(args);
+    if (!options) return usage_error(options.error());
+    if (options->command == supervisor::Command::Help) {
+        std::fputs(options->help_text.c_str(), stdout);
+        return 0;
+    }
+    if (options->command != supervisor::Command::Start) {
+        return usage_error("this command is not available in this build yet; use `supervisor start`");
+    }
+    if (options->orchestrator_url.empty()) return usage_error("--orchestrator-url: required");
+    if (options->node_id.empty()) return usage_error("--node-id: required");
+
+    shared::init_logging("supervisor");
+    if (options->max_threads_given) {
+        spdlog::warn("--max-threads is deprecated and ignored; --per-task-threads sets the threads of one task");
+    }
+    auto key = shared::NodeKey::load_or_create(options->state_dir / "node.key");
+    if (!key) return usage_error(key.error());
+    const std::string worker = find_worker(options->worker_path);
+    supervisor::Supervisor node(std::move(*options), std::move(*key), worker);
+    return node.run();
+}

@@ -1,0 +1,56 @@
+// The supervisor's command line: what each flag means and how bad values are refused.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "shared/codec.h"
+#include "shared/expected.h"
+
+namespace supervisor {
+
+enum class Command { Start, RegisterUser, RegisterNode, Logout, Help };
+
+struct Backoff {
+    double initial_s;
+    double max_s;
+};
+
+struct Options {
+    Command command = Command::Start;
+    std::string help_text;  // filled for Command::Help
+
+    std::string orchestrator_url;
+    std::string node_id;
+    unsigned min_workers = 1;
+    unsigned max_workers = 1;
+    unsigned per_task_threads = 1;
+    std::optional<shared::Difficulty> max_difficulty;  // absent: adaptive
+    std::optional<std::uint64_t> max_tasks;
+    bool headless = false;
+    std::filesystem::path state_dir;
+    bool max_threads_given = false;  // deprecated flag: warn once, ignore
+
+    double min_fetch_interval_s = 0;
+    Backoff fetch_backoff{30, 60};
+    Backoff submit_backoff{1, 60};
+    double startup_jitter_s = 5;
+    double drain_timeout_s = 30;
+    std::optional<double> task_timeout_s;  // absent: per program and difficulty
+
+    std::string worker_path;  // empty: beside the supervisor executable
+    bool allow_test_programs = false;
+    std::string wallet_address;  // register-user
+};
+
+// Parses argv (with or without the `start` subcommand). On a bad value or an
+// unknown flag the error is one line naming the flag and what is wrong.
+shared::Expected<Options> parse_options(const std::vector<std::string>& args);
+
+// The default state directory: $XDG_STATE_HOME/provenode, else ~/.local/state/provenode.
+std::filesystem::path default_state_dir();
+
+}  // namespace supervisor

@@ -1,0 +1,62 @@
+// The orchestrator's endpoints (spec/orchestrator-api.md) over HttpClient:
+// builds each request, decodes each reply within its bounds, and sorts every
+// answer into what the caller must do about it. Never throws, never crashes on a reply.
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <string>
+
+#include "shared/codec.h"
+#include "supervisor/http_client.h"
+
+namespace supervisor {
+
+enum class Reply {
+    Ok,           // 2xx and, where a body is expected, a body that decodes
+    NotFound,     // 404
+    Conflict,     // 409 (on submit: already accepted)
+    RateLimited,  // 429; retry_after_s when the server said when
+    Rejected,     // 400, 422 and other 4xx: final
+    Retry,        // 5xx, timeout, reset, refused, a body that does not decode
+};
+std::string_view to_string(Reply reply);
+
+struct Outcome {
+    Reply reply = Reply::Retry;
+    long status = 0;
+    std::optional<double> retry_after_s;
+    std::string message;  // what went wrong, for the log: the server's message or ours
+    double elapsed_s = 0;
+};
+
+class OrchestratorClient {
+public:
+    template <class T>
+    using Callback = std::function<void(const Outcome&, std::optional<T>&&)>;
+
+    OrchestratorClient(HttpClient& http, std::string base_url);
+
+    void fetch_task(const shared::GetProofTaskRequest& request, Callback<shared::Task> done);
+    void list_tasks(const std::string& node_id, const std::string& cursor, Callback<shared::GetTasksResponse> done);
+    // `encoded` is a SubmitProofRequest as spooled.
+    void submit(const shared::Bytes& encoded, std::function<void(const Outcome&)> done);
+    void get_node(const std::string& node_id, Callback<shared::GetNodeResponse> done);
+    void register_user(const shared::RegisterUserRequest& request, std::function<void(const Outcome&)> done);
+    void get_user(const std::string& wallet, Callback<shared::UserResponse> done);
+    void register_node(const shared::RegisterNodeRequest& request, Callback<shared::RegisterNodeResponse> done);
+
+    const std::string& base_url() const { return base_url_; }
+
+private:
+    std::string url(const std::string& path) const { return base_url_ + path; }
+
+    HttpClient& http_;
+    std::string base_url_;
+};
+
+// Sorts an HTTP answer (without looking at a success body). Exposed for tests.
+Outcome classify(const HttpResponse& response);
+std::string url_encode(const std::string& text);
+
+}  // namespace supervisor

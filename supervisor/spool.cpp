@@ -1,0 +1,148 @@
+// Spool files: "PNSPOOL1", u32 task id length, task id, u64 payload length,
+// payload, then Keccak-256 of everything before it, so a torn or altered file is
+// recognised and set aside instead of submitted.
+#include "supervisor/spool.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <iterator>
+
+#include "shared/keccak.h"
+
+namespace supervisor {
+
+namespace {
+
+constexpr char kMagic[8] = {'P', 'N', 'S', 'P', 'O', 'O', 'L', '1'};
+constexpr std::size_t kMaxFileBytes = 300u << 20;
+
+shared::Error errno_error(const std::string& what, const std::filesystem::path& path) {
+    return shared::fail(what + " " + path.string() + ": " + std::strerror(errno));
+}
+
+shared::Status write_fully(int fd, const shared::Bytes& data, const std::filesystem::path& path) {
+    std::size_t done = 0;
+    while (done < data.size()) {
+        const ssize_t n = ::write(fd, data.data() + done, data.size() - done);
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) return errno_error("cannot write", path);
+        done += static_cast<std::size_t>(n);
+    }
+    return shared::Ok{};
+}
+
+shared::Status fsync_path(const std::filesystem::path& path, int flags) {
+    const int fd = ::open(path.c_str(), flags | O_CLOEXEC);
+    if (fd < 0) return errno_error("cannot open", path);
+    const int rc = ::fsync(fd);
+    ::close(fd);
+    if (rc != 0) return errno_error("cannot fsync", path);
+    return shared::Ok{};
+}
+
+shared::Bytes serialise(const std::string& task_id, shared::ByteView submission) {
+    shared::Bytes out(kMagic, kMagic + 8);
+    std::uint8_t len[8];
+    shared::store_le32(len, static_cast<std::uint32_t>(task_id.size()));
+    out.insert(out.end(), len, len + 4);
+    out.insert(out.end(), task_id.begin(), task_id.end());
+    shared::store_le64(len, submission.size());
+    out.insert(out.end(), len, len + 8);
+    out.insert(out.end(), submission.begin(), submission.end());
+    const auto digest = shared::keccak256(out);
+    out.insert(out.end(), digest.begin(), digest.end());
+    return out;
+}
+
+shared::Expected<Spool::Entry> parse(const shared::Bytes& file) {
+    if (file.size() < 8 + 4 + 8 + 32) return shared::fail("file is " + std::to_string(file.size()) + " bytes, too short");
+    if (!std::equal(kMagic, kMagic + 8, file.begin())) return shared::fail("no spool header");
+    const shared::ByteView body(file.data(), file.size() - 32);
+    const auto digest = shared::keccak256(body);
+    if (!std::equal(digest.begin(), digest.end(), file.end() - 32)) return shared::fail("checksum mismatch (torn or altered)");
+    const std::uint32_t id_len = shared::load_le32(file.data() + 8);
+    if (id_len == 0 || 12 + id_len + 8 > body.size()) return shared::fail("task id length out of range");
+    const std::uint64_t payload_len = shared::load_le64(file.data() + 12 + id_len);
+    if (12 + id_len + 8 + payload_len != body.size()) return shared::fail("payload length does not match the file");
+    Spool::Entry entry;
+    entry.task_id.assign(reinterpret_cast<const char*>(file.data() + 12), id_len);
+    entry.submission.assign(file.begin() + 12 + id_len + 8, file.end() - 32);
+    return entry;
+}
+
+}  // namespace
+
+std::filesystem::path Spool::file_for(const std::string& task_id) const {
+    // Task ids come from the server: hex keeps any of them a safe file name.
+    return directory_ / (shared::to_hex(shared::as_bytes(task_id)) + ".spool");
+}
+
+shared::Status Spool::open() const {
+    std::error_code ec;
+    std::filesystem::create_directories(directory_ / "corrupt", ec);
+    if (ec) return shared::fail("cannot create spool directory " + directory_.string() + ": " + ec.message());
+    std::filesystem::permissions(directory_, std::filesystem::perms::owner_all, ec);
+    return shared::Ok{};
+}
+
+shared::Status Spool::write(const std::string& task_id, shared::ByteView submission) const {
+    const auto final_path = file_for(task_id);
+    const auto temp_path = std::filesystem::path(final_path.string() + ".tmp");
+    const int fd = ::open(temp_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (fd < 0) return errno_error("cannot create", temp_path);
+    shared::Status status = write_fully(fd, serialise(task_id, submission), temp_path);
+    // The data must be on disk before the rename makes it visible as a spool entry.
+    if (status && ::fsync(fd) != 0) status = errno_error("cannot fsync", temp_path);
+    ::close(fd);
+    if (!status) {
+        ::unlink(temp_path.c_str());
+        return status;
+    }
+    if (::rename(temp_path.c_str(), final_path.c_str()) != 0) return errno_error("cannot rename", temp_path);
+    // And the rename itself must be durable before the first submission goes out.
+    return fsync_path(directory_, O_RDONLY | O_DIRECTORY);
+}
+
+shared::Status Spool::remove(const std::string& task_id) const {
+    const auto path = file_for(task_id);
+    if (::unlink(path.c_str()) != 0 && errno != ENOENT) return errno_error("cannot remove", path);
+    return shared::Ok{};
+}
+
+Spool::Loaded Spool::load() const {
+    Loaded loaded;
+    std::error_code ec;
+    for (const auto& item : std::filesystem::directory_iterator(directory_, ec)) {
+        if (!item.is_regular_file()) continue;
+        const auto path = item.path();
+        if (path.extension() == ".tmp") {  // a write that never reached its rename
+            std::filesystem::remove(path, ec);
+            continue;
+        }
+        std::string problem;
+        if (path.extension() != ".spool") {
+            problem = "not a spool file";
+        } else if (item.file_size(ec) > kMaxFileBytes) {
+            problem = "larger than " + std::to_string(kMaxFileBytes) + " bytes";
+        } else {
+            std::ifstream in(path, std::ios::binary);
+            shared::Bytes bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+            auto entry = parse(bytes);
+            if (entry) {
+                loaded.entries.push_back(std::move(*entry));
+                continue;
+            }
+            problem = entry.error();
+        }
+        const auto aside = directory_ / "corrupt" / path.filename();
+        std::filesystem::rename(path, aside, ec);
+        loaded.set_aside.push_back(path.string() + ": " + problem + "; moved to " + aside.string());
+    }
+    return loaded;
+}
+
+}  // namespace supervisor

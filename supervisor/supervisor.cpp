@@ -1,0 +1,631 @@
+// The supervisor's loop: set-up, the tick and its duties, and the events that
+// move tasks through the ledger and workers through their states.
+#include "supervisor/supervisor.h"
+
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <csignal>
+#include <cstdio>
+#include <filesystem>
+#include <random>
+#include <thread>
+
+#include "shared/bounds.h"
+#include "shared/program.h"
+#include "supervisor/submission.h"
+
+namespace supervisor {
+
+namespace {
+
+constexpr std::int64_t kTickMs = 100;
+constexpr std::int64_t kHeartbeatLivenessUs = 3'000'000;  // 3 missed 1 s heartbeats
+constexpr std::int64_t kHelloTimeoutUs = 10'000'000;
+constexpr double kDefaultTaskTimeoutS = 600;
+constexpr unsigned kMaxSubmitsInFlight = 4;
+
+std::uint64_t random_seed() { return std::random_device{}() ^ static_cast<std::uint64_t>(::getpid()) << 32; }
+
+RequestTimerConfig timer_config(double min_interval, const Backoff& backoff, double jitter) {
+    return RequestTimerConfig{min_interval, backoff.initial_s, backoff.max_s, jitter};
+}
+
+std::string runtime_base() {
+    if (const char* xdg = std::getenv("XDG_RUNTIME_DIR"); xdg && *xdg && ::access(xdg, W_OK) == 0) return xdg;
+    return "/tmp";
+}
+
+std::string mib(std::uint64_t bytes) { return std::to_string(bytes >> 20) + " MiB"; }
+
+}  // namespace
+
+Supervisor::Supervisor(Options options, shared::NodeKey key, std::string worker_path)
+    : options_(std::move(options)),
+      key_(std::move(key)),
+      http_(&loop_, "provenode/" PROVENODE_VERSION),
+      client_(http_, options_.orchestrator_url),
+      channel_(&loop_, [this](const std::string& id, shared::Expected<shared::wire::Message>&& frame) {
+          on_worker_frame(id, std::move(frame));
+      }),
+      ledger_(clock_, [this](const TaskRecord& r, TaskState from, TaskState to, const std::string& why) {
+          log_transition(r, from, to, why);
+      }),
+      restarts_(clock_),
+      spool_(options_.state_dir / "spool"),
+      fetch_timer_(clock_, timer_config(options_.min_fetch_interval_s, options_.fetch_backoff, 7.5), random_seed()),
+      submit_timer_(clock_, timer_config(0, options_.submit_backoff, 2.0), random_seed() + 1) {
+    target_workers_ = options_.min_workers;
+    options_.worker_path = std::move(worker_path);
+}
+
+Supervisor::~Supervisor() {
+    if (pool_) pool_->kill_all_now();
+    if (!runtime_dir_.empty()) {
+        std::error_code ec;
+        std::filesystem::remove_all(runtime_dir_, ec);
+    }
+}
+
+// --- set-up and tear-down --------------------------------------------------------
+
+shared::Status Supervisor::start() {
+    std::string dir_template = runtime_base() + "/provenode-XXXXXX";
+    if (!::mkdtemp(dir_template.data())) return shared::fail("cannot create a runtime directory under " + runtime_base());
+    runtime_dir_ = dir_template;  // mkdtemp makes it 0700: only we can reach the socket
+    const std::string endpoint = "ipc://" + runtime_dir_ + "/workers.sock";
+    if (auto s = channel_.bind(endpoint); !s) return s;
+    pool_ = std::make_unique<WorkerPool>(
+        &loop_, clock_, WorkerPoolConfig{options_.worker_path, endpoint, options_.allow_test_programs},
+        [this](Worker& w, const Death& d) { on_worker_exit(w, d); });
+    if (auto s = spool_.open(); !s) return s;
+    load_spool();
+
+    uv_timer_init(&loop_, &tick_);
+    tick_.data = this;
+    uv_timer_start(&tick_, [](uv_timer_t* t) { static_cast<Supervisor*>(t->data)->on_tick(); }, 0, kTickMs);
+    const int signums[2] = {SIGINT, SIGTERM};
+    for (int i = 0; i < 2; ++i) {
+        uv_signal_init(&loop_, &signals_[i]);
+        signals_[i].data = this;
+        uv_signal_start(&signals_[i], [](uv_signal_t* s, int n) { static_cast<Supervisor*>(s->data)->on_signal(n); },
+                        signums[i]);
+    }
+    fetch_timer_.start_jitter(options_.startup_jitter_s);
+    started_us_ = clock_.now_us();
+    spdlog::info("node {} starting: {}..{} workers, {} threads per task, orchestrator {}, state {}", options_.node_id,
+                 options_.min_workers, options_.max_workers, options_.per_task_threads, options_.orchestrator_url,
+                 options_.state_dir.string());
+    resuming_ = true;
+    resume_assigned("", 0);
+    return shared::Ok{};
+}
+
+void Supervisor::load_spool() {
+    auto loaded = spool_.load();
+    for (const auto& problem : loaded.set_aside) spdlog::warn("spool: {}; the node goes on", problem);
+    for (auto& entry : loaded.entries) {
+        shared::Task task;
+        task.task_id = entry.task_id;
+        if (ledger_.add(std::move(task), 1, TaskState::Submitting) != Ledger::Added::New) continue;
+        pending_[entry.task_id] = std::move(entry.submission);
+        submit_queue_.push_back(entry.task_id);
+    }
+    if (!loaded.entries.empty()) spdlog::info("spool: {} proved tasks to submit first", loaded.entries.size());
+}
+
+// Tasks the server already assigned to this node (e.g. before a crash) come first.
+void Supervisor::resume_assigned(const std::string& cursor, int page) {
+    client_.list_tasks(options_.node_id, cursor,
+                       [this, page](const Outcome& outcome, std::optional<shared::GetTasksResponse>&& reply) {
+                           if (!reply) {
+                               spdlog::warn("resume: listing assigned tasks failed ({} {}: {}); fetching new ones",
+                                            to_string(outcome.reply), outcome.status, outcome.message);
+                               resuming_ = false;
+                               return;
+                           }
+                           for (auto& task : reply->tasks) take_task(std::move(task), "resumed");
+                           if (!reply->next_cursor.empty() && page < 100 && phase_ == Phase::Running) {
+                               resume_assigned(reply->next_cursor, page + 1);
+                           } else {
+                               resuming_ = false;
+                           }
+                       });
+}
+
+void Supervisor::begin_drain(const std::string& why) {
+    if (phase_ != Phase::Running) return;
+    phase_ = Phase::Draining;
+    drain_deadline_us_ = clock_.now_us() + shared::seconds_to_us(options_.drain_timeout_s);
+    spdlog::info("draining ({}): no new tasks; {} on workers and {} submissions get {} s to finish", why,
+                 ledger_.count(TaskState::Dispatched), pending_.size(), options_.drain_timeout_s);
+    // Queued tasks stay assigned on the server: a restarted node resumes them.
+    while (auto id = ledger_.peek_queued()) {
+        ledger_.transition(*id, TaskState::Abandoned, "node stopping before it was proved");
+    }
+}
+
+void Supervisor::stop_workers() {
+    if (phase_ == Phase::Stopping || phase_ == Phase::Done) return;
+    phase_ = Phase::Stopping;
+    for (auto& [slot, worker] : pool_->workers()) {
+        (void)channel_.send(worker.routing_id, shared::wire::Shutdown{});
+        pool_->stop(worker, KillReason::Stopping);
+    }
+}
+
+void Supervisor::stop_now(const std::string& why) {
+    spdlog::warn("stopping at once ({}): workers killed, {} spooled submissions kept for the next start", why,
+                 pending_.size());
+    phase_ = Phase::Stopping;
+    for (auto& [slot, worker] : pool_->workers()) pool_->stop(worker, KillReason::Stopping, true);
+}
+
+void Supervisor::fatal(const std::string& why) {
+    spdlog::critical("{}", why);
+    exit_code_ = 1;
+    stop_now("fatal error");
+}
+
+void Supervisor::close_handles() {
+    phase_ = Phase::Done;
+    uv_close(reinterpret_cast<uv_handle_t*>(&tick_), nullptr);
+    for (auto& s : signals_) uv_close(reinterpret_cast<uv_handle_t*>(&s), nullptr);
+    http_.close();
+    channel_.close();
+}
+
+int Supervisor::run() {
+    if (auto s = start(); !s) {
+        spdlog::critical("cannot start: {}", s.error());
+        return 1;
+    }
+    phase_ = Phase::Running;
+    uv_run(&loop_, UV_RUN_DEFAULT);
+    pool_->kill_all_now();
+    print_summary();
+    return exit_code_;
+}
+
+// --- the tick ---------------------------------------------------------------------
+
+// Every 100 ms: kill what hangs, converge on the worker count, hand out queued
+// tasks, fetch and submit when their timers allow, and see whether we are done.
+void Supervisor::on_tick() {
+    murder_workers();
+    manage_workers();
+    dispatch();
+    maybe_fetch();
+    maybe_submit();
+    check_progress();
+}
+
+void Supervisor::murder_workers() {
+    const std::int64_t now = clock_.now_us();
+    for (auto& [slot, w] : pool_->workers()) {
+        if (w.state == WorkerState::Stopping || w.state == WorkerState::Exited) continue;
+        if (w.state == WorkerState::Spawning && now - w.spawned_us > kHelloTimeoutUs) {
+            spdlog::warn("worker#{}[{}] sent no hello within {} s: killing it", slot, w.pid, kHelloTimeoutUs / 1'000'000);
+            pool_->stop(w, KillReason::Hung);
+        } else if (w.state != WorkerState::Spawning && now - w.last_seen_us > kHeartbeatLivenessUs) {
+            spdlog::warn("worker#{}[{}] missed 3 heartbeats (silent {:.1f} s): killing it", slot, w.pid,
+                         (now - w.last_seen_us) / 1e6);
+            pool_->stop(w, KillReason::Hung);
+        } else if (w.state == WorkerState::Busy) {
+            const TaskRecord* record = ledger_.find(w.task_id);
+            if (record && now - w.busy_since_us > task_deadline_us(*record)) {
+                spdlog::warn("worker#{}[{}] task {} passed its deadline of {:.1f} s: killing the worker", slot, w.pid,
+                             w.task_id, task_deadline_us(*record) / 1e6);
+                pool_->stop(w, KillReason::Overdue);
+            }
+        }
+    }
+}
+
+void Supervisor::manage_workers() {
+    if (phase_ != Phase::Running && phase_ != Phase::Draining) return;
+    const std::int64_t now = clock_.now_us();
+    for (unsigned slot = 0; slot < target_workers_; ++slot) {
+        if (pool_->by_slot(static_cast<int>(slot))) continue;
+        auto wait = respawn_at_us_.find(static_cast<int>(slot));
+        if (wait != respawn_at_us_.end() && now < wait->second) continue;
+        auto pid = pool_->spawn(static_cast<int>(slot));
+        if (!pid) {
+            spdlog::error("worker#{}: {}", slot, pid.error());
+            // An exec failure counts as a start-up failure like a death before hello.
+            respawn_at_us_[static_cast<int>(slot)] = now + restarts_.on_death(true, 0);
+            if (restarts_.give_up()) fatal("workers cannot start: " + pid.error());
+            continue;
+        }
+        spdlog::info("worker#{}[{}] spawned", slot, *pid);
+    }
+}
+
+void Supervisor::dispatch() {
+    if (phase_ != Phase::Running) return;
+    while (ledger_.peek_queued() && dispatcher_.idle_count() > 0) {
+        const std::string task_id = *ledger_.peek_queued();
+        const int slot = *dispatcher_.take_idle();
+        Worker* worker = pool_->by_slot(slot);
+        TaskRecord* record = ledger_.find(task_id);
+        if (!worker || worker->state != WorkerState::Ready || !record) continue;
+        const unsigned threads = std::min(record->threads, options_.per_task_threads);
+        record->threads = threads;
+        shared::wire::Assign assign{task_id, record->task.program_id, record->task.inputs, threads,
+                                    record->attempts + 1};
+        if (auto sent = channel_.send(worker->routing_id, assign); !sent) {
+            spdlog::warn("worker#{}[{}] cannot take task {}: {}; replacing the worker", slot, worker->pid, task_id,
+                         sent.error());
+            pool_->stop(*worker, KillReason::Hung);
+            continue;
+        }
+        ledger_.dispatch(task_id, slot);
+        // ready -> busy: task assigned
+        worker->state = WorkerState::Busy;
+        worker->task_id = task_id;
+        worker->busy_since_us = clock_.now_us();
+    }
+}
+
+void Supervisor::maybe_fetch() {
+    if (phase_ != Phase::Running || fetch_in_flight_ || resuming_ || !fetch_timer_.ready()) return;
+    const std::uint64_t accepted = ledger_.count(TaskState::Accepted);
+    if (options_.max_tasks && accepted + ledger_.held() >= *options_.max_tasks) return;
+    // Demand-driven: keep about one task waiting per idle worker, and no more
+    // than one queued task per worker in all.
+    const std::size_t queued = ledger_.queued();
+    if (queued > dispatcher_.idle_count() || queued >= target_workers_) return;
+    shared::GetProofTaskRequest request;
+    request.node_id = options_.node_id;
+    request.node_type = shared::NodeType::CliProver;
+    request.ed25519_public_key.assign(key_.public_key().begin(), key_.public_key().end());
+    request.max_difficulty = static_cast<int>(options_.max_difficulty.value_or(shared::Difficulty::SmallMedium));
+    fetch_in_flight_ = true;
+    fetch_timer_.on_sent();
+    client_.fetch_task(request, [this](const Outcome& outcome, std::optional<shared::Task>&& task) {
+        on_fetched(outcome, std::move(task));
+    });
+}
+
+void Supervisor::maybe_submit() {
+    while (!submit_queue_.empty() && submits_in_flight_ < kMaxSubmitsInFlight && submit_timer_.ready()) {
+        const std::string task_id = submit_queue_.front();
+        submit_queue_.pop_front();
+        auto it = pending_.find(task_id);
+        if (it == pending_.end()) continue;
+        if (TaskRecord* record = ledger_.find(task_id)) ++record->submit_attempts;
+        ++submits_in_flight_;
+        submit_timer_.on_sent();
+        client_.submit(it->second, [this, task_id](const Outcome& outcome) { on_submitted(task_id, outcome); });
+    }
+}
+
+void Supervisor::check_progress() {
+    const bool busy = ledger_.count(TaskState::Dispatched) > 0 || ledger_.count(TaskState::Proved) > 0 ||
+                      !pending_.empty();
+    if (phase_ == Phase::Running && options_.max_tasks &&
+        ledger_.count(TaskState::Accepted) >= *options_.max_tasks) {
+        begin_drain(std::to_string(*options_.max_tasks) + " tasks accepted");
+    }
+    if (phase_ == Phase::Draining && (!busy || clock_.now_us() > drain_deadline_us_)) {
+        if (busy) spdlog::warn("drain timeout: {} tasks unfinished; spooled proofs are kept", ledger_.held());
+        stop_workers();
+    }
+    if (phase_ == Phase::Stopping && pool_->alive() == 0) close_handles();
+}
+
+// --- worker events -------------------------------------------------------------
+
+void Supervisor::on_worker_frame(const std::string& routing_id, shared::Expected<shared::wire::Message>&& frame) {
+    Worker* worker = pool_->by_routing_id(routing_id);
+    if (!worker) {
+        spdlog::warn("frame from unknown worker id '{}' ignored", routing_id.substr(0, 32));
+        return;
+    }
+    worker->last_seen_us = clock_.now_us();  // any frame counts as a heartbeat
+    if (!frame) {
+        spdlog::warn("worker#{}[{}] sent an undecodable frame: {}", worker->slot, worker->pid, frame.error());
+        return;
+    }
+    std::visit(
+        [&](auto&& body) {
+            using T = std::decay_t<decltype(body)>;
+            if constexpr (std::is_same_v<T, shared::wire::Hello>) {
+                on_hello(*worker, body);
+            } else if constexpr (std::is_same_v<T, shared::wire::Heartbeat>) {
+                worker->rss_bytes = body.rss_bytes;
+                worker->peak_rss_bytes = std::max(worker->peak_rss_bytes, body.peak_rss_bytes);
+            } else if constexpr (std::is_same_v<T, shared::wire::Result>) {
+                on_result(*worker, std::move(body));
+            } else if constexpr (std::is_same_v<T, shared::wire::Failure>) {
+                on_failure(*worker, body);
+            } else {
+                spdlog::warn("worker#{}[{}] sent a supervisor-only frame; ignored", worker->slot, worker->pid);
+            }
+        },
+        std::move(*frame));
+}
+
+void Supervisor::on_hello(Worker& worker, const shared::wire::Hello& hello) {
+    if (worker.state != WorkerState::Spawning) {
+        spdlog::warn("worker#{}[{}] said hello twice; ignored", worker.slot, worker.pid);
+        return;
+    }
+    worker.hello_us = clock_.now_us();
+    restarts_.on_hello();
+    spdlog::info("worker#{}[{}] ready in {:.0f} ms ({} hardware threads, version {})", worker.slot, worker.pid,
+                 (worker.hello_us - worker.spawned_us) / 1e3, hello.hardware_threads, hello.version);
+    worker_idle(worker);
+}
+
+void Supervisor::worker_idle(Worker& worker) {
+    // spawning|busy -> ready
+    worker.state = WorkerState::Ready;
+    worker.task_id.clear();
+    if (phase_ == Phase::Stopping) return;
+    dispatcher_.worker_idle(worker.slot);
+}
+
+void Supervisor::on_result(Worker& worker, shared::wire::Result&& result) {
+    if (worker.state != WorkerState::Busy || result.task_id != worker.task_id) {
+        spdlog::warn("worker#{}[{}] sent a result for '{}' while holding '{}'; ignored", worker.slot, worker.pid,
+                     result.task_id.substr(0, 64), worker.task_id);
+        return;
+    }
+    const std::string task_id = worker.task_id;
+    ++worker.tasks_done;
+    worker.peak_rss_bytes = std::max(worker.peak_rss_bytes, result.peak_rss_bytes);
+    restarts_.on_progress();
+    worker_idle(worker);
+    TaskRecord* record = ledger_.find(task_id);
+    if (!record) return;
+    auto submission = build_submission(record->task, result.proofs, key_, std::nullopt);
+    if (!submission) {
+        ledger_.worker_failed(task_id, "bad result: " + submission.error(), false);
+        return;
+    }
+    proofs_ += result.proofs.size();
+    ledger_.transition(task_id, TaskState::Proved,
+                       std::to_string(result.proofs.size()) + " proofs in " +
+                           std::to_string(result.total_micros / 1000) + " ms on " +
+                           std::to_string(result.threads_used) + " threads, peak RSS " + mib(result.peak_rss_bytes));
+    auto encoded = shared::encode(*submission);
+    if (!encoded) {
+        ledger_.transition(task_id, TaskState::Rejected, "cannot encode the submission: " + encoded.error());
+        return;
+    }
+    // The spool write (with its fsyncs) runs on libuv's thread pool, off the loop.
+    struct Job {
+        uv_work_t request{};
+        Supervisor* self;
+        const Spool* spool;
+        std::string task_id;
+        shared::Bytes bytes;
+        shared::Status written = shared::Ok{};
+    };
+    auto* job = new Job{{}, this, &spool_, task_id, std::move(*encoded)};
+    job->request.data = job;
+    uv_queue_work(
+        &loop_, &job->request,
+        [](uv_work_t* r) {
+            auto* j = static_cast<Job*>(r->data);
+            j->written = j->spool->write(j->task_id, j->bytes);
+        },
+        [](uv_work_t* r, int) {
+            std::unique_ptr<Job> j(static_cast<Job*>(r->data));
+            j->self->on_spooled(j->task_id, std::move(j->bytes), j->written);
+        });
+}
+
+void Supervisor::on_spooled(const std::string& task_id, shared::Bytes&& submission, const shared::Status& written) {
+    if (!written) {
+        // Better sent from memory than lost: the proof still goes out.
+        spdlog::error("spool: {}; task {} is submitted from memory only", written.error(), task_id);
+    }
+    ledger_.transition(task_id, TaskState::Submitting, written ? "spooled" : "not spooled");
+    pending_[task_id] = std::move(submission);
+    submit_queue_.push_back(task_id);
+    maybe_submit();
+}
+
+void Supervisor::on_failure(Worker& worker, const shared::wire::Failure& failure) {
+    if (worker.state != WorkerState::Busy || failure.task_id != worker.task_id) {
+        spdlog::warn("worker#{}[{}] reports a failure outside its task: {}", worker.slot, worker.pid, failure.message);
+        return;
+    }
+    const std::string task_id = worker.task_id;
+    worker_idle(worker);
+    switch (failure.kind) {
+        case shared::wire::FailureKind::MalformedInput:
+            ledger_.transition(task_id, TaskState::Malformed,
+                               "input " + std::to_string(failure.input_index) + ": " + failure.message);
+            break;
+        case shared::wire::FailureKind::UnsupportedProgram:
+            ledger_.transition(task_id, TaskState::Unsupported, failure.message);
+            break;
+        default:
+            ledger_.worker_failed(task_id, "prover error: " + failure.message, false);
+    }
+}
+
+void Supervisor::on_worker_exit(Worker& worker, const Death& death) {
+    dispatcher_.worker_gone(worker.slot);
+    const DeathCause cause = classify(death);
+    const std::int64_t now = clock_.now_us();
+    const bool before_hello = worker.hello_us == 0;
+    std::string task_note = "no task";
+    if (!worker.task_id.empty()) {
+        const std::string cause_text = std::string(to_string(cause)) + " (" + describe_status(death) + ")";
+        ledger_.worker_failed(worker.task_id, cause_text, is_oom(cause));
+        const TaskRecord* record = ledger_.find(worker.task_id);
+        task_note = "task " + worker.task_id +
+                    (record ? " back to the queue (attempt " + std::to_string(record->attempts + 1) + ", " +
+                                  std::to_string(record->threads) + " threads)"
+                            : " set aside");
+    }
+    if (cause == DeathCause::Stopped || phase_ == Phase::Stopping || phase_ == Phase::Done) {
+        spdlog::info("worker#{}[{}] stopped ({})", worker.slot, worker.pid, describe_status(death));
+        return;
+    }
+    ++restarts_total_;
+    ++restarts_by_cause_[std::string(to_string(cause))];
+    const std::int64_t delay = restarts_.on_death(before_hello, now - worker.spawned_us);
+    respawn_at_us_[worker.slot] = now + delay;
+    spdlog::warn("worker#{}[{}] died: {} ({}){}; {}; replacement in {} ms", worker.slot, worker.pid, to_string(cause),
+                 describe_status(death), before_hello ? ", before its hello" : "", task_note, delay / 1000);
+    if (restarts_.give_up()) {
+        fatal("workers cannot start: " + std::to_string(restarts_.start_failures()) +
+              " start-up failures in a row, the last " + describe_status(death) + " (worker " +
+              options_.worker_path + "); stopping instead of restarting in a loop");
+    }
+}
+
+// --- orchestrator events -------------------------------------------------------
+
+void Supervisor::on_fetched(const Outcome& outcome, std::optional<shared::Task>&& task) {
+    fetch_in_flight_ = false;
+    switch (outcome.reply) {
+        case Reply::Ok:
+            fetch_timer_.on_success();
+            take_task(std::move(*task), "fetched");
+            dispatch();
+            return;
+        case Reply::NotFound:
+            fetch_timer_.on_idle();
+            spdlog::info("fetch: no task for this node now; next try in {:.1f} s", fetch_timer_.last_wait_s());
+            return;
+        case Reply::RateLimited:
+            if (outcome.retry_after_s) fetch_timer_.on_retry_after(*outcome.retry_after_s);
+            else fetch_timer_.on_error();
+            spdlog::info("fetch: 429 rate limited; next try in {:.1f} s", fetch_timer_.last_wait_s());
+            return;
+        default:
+            fetch_timer_.on_error();
+            spdlog::warn("fetch: {} {}: {}; next try in {:.1f} s", to_string(outcome.reply), outcome.status,
+                         outcome.message, fetch_timer_.last_wait_s());
+    }
+}
+
+void Supervisor::take_task(shared::Task&& task, const char* source) {
+    std::string problem;
+    TaskState verdict = TaskState::Unsupported;
+    const shared::Program* program = shared::find_program(task.program_id);
+    if (task.task_id.empty()) {
+        spdlog::warn("{} task without a task id ignored", source);
+        return;
+    }
+    if (!program || (program->test_only && !options_.allow_test_programs)) {
+        problem = "unknown program '" + task.program_id.substr(0, 64) + "'";
+    } else if (!shared::task_type_from_wire(task.task_type)) {
+        problem = "unknown task type " + std::to_string(task.task_type);
+    } else if (!shared::difficulty_from_wire(task.difficulty)) {
+        problem = "unknown difficulty " + std::to_string(task.difficulty);
+    } else if (task.inputs.empty()) {
+        verdict = TaskState::Malformed;
+        problem = "no inputs";
+    } else {
+        for (std::size_t i = 0; i < task.inputs.size() && problem.empty(); ++i) {
+            if (auto why = program->check_input(task.inputs[i]); !why.empty()) {
+                verdict = TaskState::Malformed;
+                problem = "input " + std::to_string(i) + ": " + why;
+            }
+        }
+    }
+    const std::string id = task.task_id;
+    const auto added = ledger_.add(std::move(task), options_.per_task_threads);
+    if (added == Ledger::Added::AlreadyHeld) return;  // fetched again while held: not queued twice
+    if (added == Ledger::Added::AlreadyAccepted) {
+        spdlog::info("task {} was accepted already; not proved again", id);
+        return;
+    }
+    if (!problem.empty()) ledger_.transition(id, verdict, problem);
+}
+
+void Supervisor::on_submitted(const std::string& task_id, const Outcome& outcome) {
+    --submits_in_flight_;
+    const std::string status = std::to_string(outcome.status);
+    switch (outcome.reply) {
+        case Reply::Ok:
+            submit_timer_.on_success();
+            finish_submission(task_id, TaskState::Accepted, "accepted (" + status + ")");
+            break;
+        case Reply::Conflict:
+            submit_timer_.on_success();
+            finish_submission(task_id, TaskState::Accepted, "accepted earlier (409)");
+            break;
+        case Reply::NotFound:
+            finish_submission(task_id, TaskState::Expired, "404: unknown or past its deadline");
+            break;
+        case Reply::Rejected:
+            finish_submission(task_id, TaskState::Rejected, status + ": " + outcome.message);
+            break;
+        case Reply::RateLimited:
+        case Reply::Retry:
+            if (outcome.retry_after_s) submit_timer_.on_retry_after(*outcome.retry_after_s);
+            else submit_timer_.on_error();
+            spdlog::warn("submit {}: {} {} {}; proof kept, next try in {:.1f} s", task_id, to_string(outcome.reply),
+                         outcome.status, outcome.message, submit_timer_.last_wait_s());
+            submit_queue_.push_front(task_id);
+            break;
+    }
+    maybe_submit();
+}
+
+void Supervisor::finish_submission(const std::string& task_id, TaskState state, const std::string& reason) {
+    // Only a final answer lets the proof leave the spool.
+    if (auto removed = spool_.remove(task_id); !removed) spdlog::warn("spool: {}", removed.error());
+    pending_.erase(task_id);
+    ledger_.transition(task_id, state, reason);
+}
+
+void Supervisor::on_signal(int signum) {
+    ++signals_received_;
+    if (signals_received_ == 1) {
+        begin_drain(signum == SIGINT ? "SIGINT" : "SIGTERM");
+        if (phase_ == Phase::Starting) stop_now("signal during start-up");
+    } else {
+        stop_now(std::string("second signal (") + (signum == SIGINT ? "SIGINT" : "SIGTERM") + ")");
+    }
+}
+
+// --- helpers -------------------------------------------------------------------
+
+std::int64_t Supervisor::task_deadline_us(const TaskRecord& record) const {
+    (void)record;
+    return shared::seconds_to_us(options_.task_timeout_s.value_or(kDefaultTaskTimeoutS));
+}
+
+void Supervisor::log_transition(const TaskRecord& record, TaskState from, TaskState to, const std::string& reason) {
+    const auto level = (to == TaskState::Rejected || to == TaskState::Poison || to == TaskState::Malformed ||
+                        to == TaskState::Unsupported || to == TaskState::Expired)
+                           ? spdlog::level::warn
+                           : spdlog::level::info;
+    if (from == to) {
+        spdlog::log(level, "task {} {} ({}, {} inputs): {}", record.task.task_id, to_string(to),
+                    record.task.program_id.empty() ? "from spool" : record.task.program_id, record.task.inputs.size(),
+                    reason);
+        return;
+    }
+    spdlog::log(level, "task {} {} -> {}: {}", record.task.task_id, to_string(from), to_string(to), reason);
+}
+
+void Supervisor::print_summary() const {
+    const double wall_s = (clock_.now_us() - started_us_) / 1e6;
+    const std::uint64_t accepted = ledger_.count(TaskState::Accepted);
+    std::string restarts;
+    for (const auto& [cause, n] : restarts_by_cause_) restarts += " " + cause + "=" + std::to_string(n);
+    std::printf(
+        "summary: accepted=%llu rejected=%llu expired=%llu poison=%llu unsupported=%llu malformed=%llu "
+        "abandoned=%llu proofs=%llu restarts=%llu%s wall_s=%.1f tasks_per_min=%.1f\n",
+        static_cast<unsigned long long>(accepted), static_cast<unsigned long long>(ledger_.count(TaskState::Rejected)),
+        static_cast<unsigned long long>(ledger_.count(TaskState::Expired)),
+        static_cast<unsigned long long>(ledger_.count(TaskState::Poison)),
+        static_cast<unsigned long long>(ledger_.count(TaskState::Unsupported)),
+        static_cast<unsigned long long>(ledger_.count(TaskState::Malformed)),
+        static_cast<unsigned long long>(ledger_.count(TaskState::Abandoned)), static_cast<unsigned long long>(proofs_),
+        static_cast<unsigned long long>(restarts_total_), restarts.c_str(), wall_s,
+        wall_s > 0 ? accepted * 60.0 / wall_s : 0.0);
+    std::fflush(stdout);
+}
+
+}  // namespace supervisor

@@ -1,0 +1,127 @@
+// The supervisor: one libuv loop that fetches tasks, keeps the ledger, hands
+// tasks to idle workers, watches them, spools and submits results. It owns the
+// parts (WorkerPool, Dispatcher, Ledger, Spool, clients, timers) and runs the
+// duties of each tick in order, as Gunicorn's arbiter does.
+#pragma once
+
+#include <uv.h>
+
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <memory>
+#include <string>
+
+#include "shared/clock.h"
+#include "shared/node_key.h"
+#include "shared/worker_codec.h"
+#include "supervisor/dispatcher.h"
+#include "supervisor/http_client.h"
+#include "supervisor/ledger.h"
+#include "supervisor/options.h"
+#include "supervisor/orchestrator_client.h"
+#include "supervisor/request_timer.h"
+#include "supervisor/restart_policy.h"
+#include "supervisor/spool.h"
+#include "supervisor/worker_channel.h"
+#include "supervisor/worker_pool.h"
+
+namespace supervisor {
+
+class Supervisor {
+public:
+    Supervisor(Options options, shared::NodeKey key, std::string worker_path);
+    ~Supervisor();
+    Supervisor(const Supervisor&) = delete;
+    Supervisor& operator=(const Supervisor&) = delete;
+
+    // Runs until done; returns the process exit code (0 done, 1 runtime failure).
+    int run();
+
+private:
+    enum class Phase { Starting, Running, Draining, Stopping, Done };
+
+    // Set-up and tear-down.
+    shared::Status start();
+    void load_spool();
+    void resume_assigned(const std::string& cursor, int page);
+    void begin_drain(const std::string& why);
+    void stop_workers();
+    void stop_now(const std::string& why);
+    void close_handles();
+    void fatal(const std::string& why);
+
+    // The duties of one tick, in order.
+    void on_tick();
+    void murder_workers();
+    void manage_workers();
+    void dispatch();
+    void maybe_fetch();
+    void maybe_submit();
+    void check_progress();
+
+    // Events.
+    void on_worker_frame(const std::string& routing_id, shared::Expected<shared::wire::Message>&& frame);
+    void on_hello(Worker& worker, const shared::wire::Hello& hello);
+    void on_result(Worker& worker, shared::wire::Result&& result);
+    void on_failure(Worker& worker, const shared::wire::Failure& failure);
+    void on_worker_exit(Worker& worker, const Death& death);
+    void on_fetched(const Outcome& outcome, std::optional<shared::Task>&& task);
+    void on_submitted(const std::string& task_id, const Outcome& outcome);
+    void on_spooled(const std::string& task_id, shared::Bytes&& submission, const shared::Status& written);
+    void on_signal(int signum);
+
+    // Helpers.
+    void take_task(shared::Task&& task, const char* source);
+    void worker_idle(Worker& worker);
+    void finish_submission(const std::string& task_id, TaskState state, const std::string& reason);
+    std::int64_t task_deadline_us(const TaskRecord& record) const;
+    void log_transition(const TaskRecord& record, TaskState from, TaskState to, const std::string& reason);
+    void print_summary() const;
+
+    Options options_;
+    shared::NodeKey key_;
+    shared::SteadyClock clock_;
+    // Initialised before every member that registers handles on it.
+    struct Loop {
+        uv_loop_t handle{};
+        Loop() { uv_loop_init(&handle); }
+        ~Loop() { uv_loop_close(&handle); }
+    } loop_holder_;
+    uv_loop_t& loop_ = loop_holder_.handle;
+    std::string runtime_dir_;
+
+    HttpClient http_;
+    OrchestratorClient client_;
+    WorkerChannel channel_;
+    std::unique_ptr<WorkerPool> pool_;
+    Dispatcher dispatcher_;
+    Ledger ledger_;
+    RestartPolicy restarts_;
+    Spool spool_;
+    RequestTimer fetch_timer_;
+    RequestTimer submit_timer_;
+
+    uv_timer_t tick_{};
+    uv_signal_t signals_[2]{};
+
+    Phase phase_ = Phase::Starting;
+    int exit_code_ = 0;
+    std::int64_t started_us_ = 0;
+    std::int64_t drain_deadline_us_ = 0;
+    unsigned target_workers_ = 1;
+    std::map<int, std::int64_t> respawn_at_us_;  // slot -> when its replacement may start
+    bool fetch_in_flight_ = false;
+    bool resuming_ = false;
+    unsigned submits_in_flight_ = 0;
+    std::map<std::string, shared::Bytes> pending_;  // spooled submissions by task id
+    std::deque<std::string> submit_queue_;         // task ids waiting for their (next) send
+    unsigned signals_received_ = 0;
+
+    // Counters for the summary (and, later, metrics).
+    std::uint64_t proofs_ = 0;
+    std::uint64_t restarts_total_ = 0;
+    std::map<std::string, std::uint64_t> restarts_by_cause_;
+};
+
+}  // namespace supervisor
