@@ -23,7 +23,7 @@ DeathCause classify(const Death& death) {
 
 std::string_view to_string(DeathCause cause) {
     switch (cause) {
-        case DeathCause::Clean: return "clean exit";
+        case DeathCause::Clean: return "clean";
         case DeathCause::Exited: return "exit";
         case DeathCause::Crashed: return "crash";
         case DeathCause::Killed: return "killed";

@@ -41,7 +41,7 @@ std::optional<std::string> Ledger::peek_queued() const {
     return queue_.front();
 }
 
-void Ledger::dispatch(const std::string& task_id, int worker) {
+void Ledger::dispatch(const std::string& task_id, int worker, const std::string& label) {
     TaskRecord* record = find(task_id);
     if (!record || record->state != TaskState::Queued) return;
     queue_.erase(std::remove(queue_.begin(), queue_.end(), task_id), queue_.end());
@@ -49,7 +49,7 @@ void Ledger::dispatch(const std::string& task_id, int worker) {
     record->worker = worker;
     record->dispatched_us = clock_.now_us();
     transition(task_id, TaskState::Dispatched,
-               "worker " + std::to_string(worker) + ", attempt " + std::to_string(record->attempts) + ", " +
+               (label.empty() ? "worker " + std::to_string(worker) : label) + ", attempt " + std::to_string(record->attempts) + ", " +
                    std::to_string(record->threads) + " threads");
 }
 

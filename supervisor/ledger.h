@@ -60,7 +60,8 @@ public:
     // The task at the head of the queue, not removed.
     std::optional<std::string> peek_queued() const;
     // queued -> dispatched(worker, attempt + 1)
-    void dispatch(const std::string& task_id, int worker);
+    // `label` names the worker in the log (e.g. "worker#1[4242]"); default "worker N".
+    void dispatch(const std::string& task_id, int worker, const std::string& label = "");
     // dispatched -> queued at the head (attempt counted), or -> poison after kMaxAttempts.
     // After an OOM kill the next attempt gets half the threads, down to 1.
     void worker_failed(const std::string& task_id, const std::string& cause, bool oom);

@@ -1,5 +1,6 @@
 // Command-line parsing with CLI11, plus the checks CLI11 cannot express.
 #include "supervisor/options.h"
+#include "supervisor/memory_guard.h"
 
 #include <CLI/CLI.hpp>
 
@@ -71,6 +72,7 @@ struct RawFlags {
     std::string workers, per_task_threads, max_difficulty, max_tasks, max_threads;
     std::string min_fetch_interval, fetch_backoff, submit_backoff, startup_jitter;
     std::string drain_timeout, task_timeout, state_dir;
+    std::string max_worker_memory, memory_reserve;
 };
 
 void add_flags(CLI::App& app, Options& o, RawFlags& raw) {
@@ -89,6 +91,9 @@ void add_flags(CLI::App& app, Options& o, RawFlags& raw) {
     app.add_option("--startup-jitter", raw.startup_jitter, "Largest random delay before the first fetch");
     app.add_option("--drain-timeout", raw.drain_timeout, "Seconds in-flight tasks get to finish on SIGTERM");
     app.add_option("--task-timeout", raw.task_timeout, "Seconds a task may run on a worker");
+    app.add_option("--max-worker-memory", raw.max_worker_memory, "Kill a worker whose RSS passes this (e.g. 2G)");
+    app.add_option("--memory-reserve", raw.memory_reserve, "Memory kept out of the budget (default 256M)");
+    app.add_flag("!--no-memory-guard", o.memory_guard, "Leave memory limits to the kernel's OOM killer");
     app.add_option("--worker-path", o.worker_path, "The worker executable");
     app.add_flag("--allow-test-programs", o.allow_test_programs, "Let workers run the fault programs of the tests");
     app.add_option("--wallet-address", o.wallet_address, "register-user: the wallet address");
@@ -146,6 +151,17 @@ shared::Status apply(const RawFlags& raw, Options& o) {
     }
     if (!raw.submit_backoff.empty()) {
         if (auto s = parse_backoff("--submit-backoff", raw.submit_backoff, o.submit_backoff); !s) return s;
+    }
+    if (!raw.max_worker_memory.empty()) {
+        o.max_worker_memory = parse_size(raw.max_worker_memory);
+        if (!o.max_worker_memory || *o.max_worker_memory == 0) {
+            return shared::fail("--max-worker-memory: '" + raw.max_worker_memory + "' is not a size such as 512M or 2G");
+        }
+    }
+    if (!raw.memory_reserve.empty()) {
+        auto reserve = parse_size(raw.memory_reserve);
+        if (!reserve) return shared::fail("--memory-reserve: '" + raw.memory_reserve + "' is not a size such as 256M");
+        o.memory_reserve = *reserve;
     }
     o.state_dir = raw.state_dir.empty() ? default_state_dir() : std::filesystem::path(raw.state_dir);
     if (!o.orchestrator_url.empty()) return check_url(o.orchestrator_url);

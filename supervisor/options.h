@@ -41,6 +41,10 @@ struct Options {
     double drain_timeout_s = 30;
     std::optional<double> task_timeout_s;  // absent: per program and difficulty
 
+    std::optional<std::uint64_t> max_worker_memory;  // bytes; absent: only the shared budget
+    std::uint64_t memory_reserve = 256ull << 20;       // kept free of the budget
+    bool memory_guard = true;
+
     std::string worker_path;  // empty: beside the supervisor executable
     bool allow_test_programs = false;
     std::string wallet_address;  // register-user

@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "shared/bounds.h"
+#include "shared/cgroup.h"
 #include "shared/program.h"
 #include "supervisor/submission.h"
 
@@ -22,7 +23,19 @@ namespace {
 constexpr std::int64_t kTickMs = 100;
 constexpr std::int64_t kHeartbeatLivenessUs = 3'000'000;  // 3 missed 1 s heartbeats
 constexpr std::int64_t kHelloTimeoutUs = 10'000'000;
-constexpr double kDefaultTaskTimeoutS = 600;
+constexpr std::int64_t kGuardPeriodMs = 200;
+
+// How long a task may run on a worker, by difficulty (programs share the table:
+// the local orchestrator scales both programs' work with difficulty the same way).
+double default_task_timeout_s(int difficulty) {
+    switch (shared::difficulty_from_wire(difficulty).value_or(shared::Difficulty::Small)) {
+        case shared::Difficulty::Small: return 120;
+        case shared::Difficulty::SmallMedium: return 180;
+        case shared::Difficulty::Medium: return 300;
+        case shared::Difficulty::Large: return 600;
+        default: return 1800;
+    }
+}
 constexpr unsigned kMaxSubmitsInFlight = 4;
 
 std::uint64_t random_seed() { return std::random_device{}() ^ static_cast<std::uint64_t>(::getpid()) << 32; }
@@ -91,6 +104,7 @@ shared::Status Supervisor::start() {
         uv_signal_start(&signals_[i], [](uv_signal_t* s, int n) { static_cast<Supervisor*>(s->data)->on_signal(n); },
                         signums[i]);
     }
+    start_memory_guard();
     fetch_timer_.start_jitter(options_.startup_jitter_s);
     started_us_ = clock_.now_us();
     spdlog::info("node {} starting: {}..{} workers, {} threads per task, orchestrator {}, state {}", options_.node_id,
@@ -99,6 +113,49 @@ shared::Status Supervisor::start() {
     resuming_ = true;
     resume_assigned("", 0);
     return shared::Ok{};
+}
+
+// The budget is the cgroup's limit, else physical memory, less the reserve.
+void Supervisor::start_memory_guard() {
+    MemoryGuardConfig config;
+    config.per_worker_limit = options_.max_worker_memory;
+    const auto cgroup = shared::find_memory_cgroup();
+    std::optional<std::uint64_t> limit = cgroup ? shared::read_memory_limit(*cgroup) : std::nullopt;
+    const char* source = "cgroup limit";
+    if (!limit) {
+        limit = shared::read_mem_total();
+        source = "physical memory";
+    }
+    if (limit) config.total_limit = *limit > options_.memory_reserve ? *limit - options_.memory_reserve : *limit / 2;
+    guard_ = std::make_unique<MemoryGuard>(config);
+    if (!options_.memory_guard) {
+        spdlog::info("memory guard off: the kernel's OOM killer alone enforces limits");
+        return;
+    }
+    spdlog::info("memory guard: budget {} ({} {} less reserve {}){}", config.total_limit ? format_mib(*config.total_limit) : "none",
+                 source, limit ? format_mib(*limit) : "unknown", format_mib(options_.memory_reserve),
+                 config.per_worker_limit ? ", per worker " + format_mib(*config.per_worker_limit) : "");
+    uv_timer_init(&loop_, &guard_timer_);
+    guard_timer_.data = this;
+    uv_timer_start(&guard_timer_, [](uv_timer_t* t) { static_cast<Supervisor*>(t->data)->guard_memory(); },
+                   kGuardPeriodMs, kGuardPeriodMs);
+}
+
+void Supervisor::guard_memory() {
+    std::vector<MemorySample> samples;
+    for (auto& [slot, w] : pool_->workers()) {
+        if (w.state == WorkerState::Stopping) continue;
+        w.rss_bytes = shared::read_rss(w.pid).value_or(w.rss_bytes);
+        samples.push_back(MemorySample{slot, w.rss_bytes, w.state == WorkerState::Busy});
+    }
+    auto verdict = guard_->check(samples);
+    if (!verdict) return;
+    Worker* worker = pool_->by_slot(verdict->slot);
+    if (!worker) return;
+    ++guard_kills_;
+    spdlog::warn("memory guard: killing worker#{}[{}] (task {}): {}", worker->slot, worker->pid,
+                 worker->task_id.empty() ? "none" : worker->task_id, verdict->why);
+    pool_->stop(*worker, KillReason::MemoryGuard, true);
 }
 
 void Supervisor::load_spool() {
@@ -170,6 +227,7 @@ void Supervisor::fatal(const std::string& why) {
 void Supervisor::close_handles() {
     phase_ = Phase::Done;
     uv_close(reinterpret_cast<uv_handle_t*>(&tick_), nullptr);
+    if (options_.memory_guard && guard_) uv_close(reinterpret_cast<uv_handle_t*>(&guard_timer_), nullptr);
     for (auto& s : signals_) uv_close(reinterpret_cast<uv_handle_t*>(&s), nullptr);
     http_.close();
     channel_.close();
@@ -259,7 +317,7 @@ void Supervisor::dispatch() {
             pool_->stop(*worker, KillReason::Hung);
             continue;
         }
-        ledger_.dispatch(task_id, slot);
+        ledger_.dispatch(task_id, slot, "worker#" + std::to_string(slot) + "[" + worker->routing_id + "]");
         // ready -> busy: task assigned
         worker->state = WorkerState::Busy;
         worker->task_id = task_id;
@@ -591,8 +649,7 @@ void Supervisor::on_signal(int signum) {
 // --- helpers -------------------------------------------------------------------
 
 std::int64_t Supervisor::task_deadline_us(const TaskRecord& record) const {
-    (void)record;
-    return shared::seconds_to_us(options_.task_timeout_s.value_or(kDefaultTaskTimeoutS));
+    return shared::seconds_to_us(options_.task_timeout_s.value_or(default_task_timeout_s(record.task.difficulty)));
 }
 
 void Supervisor::log_transition(const TaskRecord& record, TaskState from, TaskState to, const std::string& reason) {
@@ -613,7 +670,7 @@ void Supervisor::print_summary() const {
     const double wall_s = (clock_.now_us() - started_us_) / 1e6;
     const std::uint64_t accepted = ledger_.count(TaskState::Accepted);
     std::string restarts;
-    for (const auto& [cause, n] : restarts_by_cause_) restarts += " " + cause + "=" + std::to_string(n);
+    for (const auto& [cause, n] : restarts_by_cause_) restarts += " restart_" + cause + "=" + std::to_string(n);
     std::printf(
         "summary: accepted=%llu rejected=%llu expired=%llu poison=%llu unsupported=%llu malformed=%llu "
         "abandoned=%llu proofs=%llu restarts=%llu%s wall_s=%.1f tasks_per_min=%.1f\n",

@@ -18,6 +18,7 @@
 #include "supervisor/dispatcher.h"
 #include "supervisor/http_client.h"
 #include "supervisor/ledger.h"
+#include "supervisor/memory_guard.h"
 #include "supervisor/options.h"
 #include "supervisor/orchestrator_client.h"
 #include "supervisor/request_timer.h"
@@ -43,6 +44,7 @@ private:
 
     // Set-up and tear-down.
     shared::Status start();
+    void start_memory_guard();
     void load_spool();
     void resume_assigned(const std::string& cursor, int page);
     void begin_drain(const std::string& why);
@@ -59,6 +61,7 @@ private:
     void maybe_fetch();
     void maybe_submit();
     void check_progress();
+    void guard_memory();  // every 200 ms, on its own timer
 
     // Events.
     void on_worker_frame(const std::string& routing_id, shared::Expected<shared::wire::Message>&& frame);
@@ -102,7 +105,9 @@ private:
     RequestTimer fetch_timer_;
     RequestTimer submit_timer_;
 
+    std::unique_ptr<MemoryGuard> guard_;
     uv_timer_t tick_{};
+    uv_timer_t guard_timer_{};
     uv_signal_t signals_[2]{};
 
     Phase phase_ = Phase::Starting;
@@ -122,6 +127,7 @@ private:
     std::uint64_t proofs_ = 0;
     std::uint64_t restarts_total_ = 0;
     std::map<std::string, std::uint64_t> restarts_by_cause_;
+    std::uint64_t guard_kills_ = 0;
 };
 
 }  // namespace supervisor
