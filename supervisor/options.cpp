@@ -197,6 +197,8 @@ shared::Expected<Options> parse_options(const std::vector<std::string>& args) {
     }
     CLI::App app{"provenode supervisor: proves tasks from an orchestrator with a pool of workers", "supervisor"};
     RawFlags raw;
+    // As in most Unix tools, a flag given twice takes its last value.
+    app.option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
     add_flags(app, o, raw);
     try {
         std::vector<std::string> reversed(flags.rbegin(), flags.rend());  // CLI11 consumes from the back
