@@ -19,6 +19,7 @@ namespace {
 
 constexpr char kMagic[8] = {'P', 'N', 'S', 'P', 'O', 'O', 'L', '1'};
 constexpr std::size_t kMaxFileBytes = 300u << 20;
+constexpr std::size_t kMaxHexNamedId = 100;  // 200 hex digits + ".spool.tmp" fit in NAME_MAX
 
 shared::Error errno_error(const std::string& what, const std::filesystem::path& path) {
     return shared::fail(what + " " + path.string() + ": " + std::strerror(errno));
@@ -77,8 +78,12 @@ shared::Expected<Spool::Entry> parse(const shared::Bytes& file) {
 }  // namespace
 
 std::filesystem::path Spool::file_for(const std::string& task_id) const {
-    // Task ids come from the server: hex keeps any of them a safe file name.
-    return directory_ / (shared::to_hex(shared::as_bytes(task_id)) + ".spool");
+    // Task ids come from the server: hex keeps any of them a safe file name. Hex
+    // doubles the length, and the codec allows ids of 128 bytes, more than a file
+    // name (255 bytes, with ".spool.tmp") can hold: a long id is named by its hash,
+    // under a prefix that no hex name has.
+    if (task_id.size() <= kMaxHexNamedId) return directory_ / (shared::to_hex(shared::as_bytes(task_id)) + ".spool");
+    return directory_ / ("k" + shared::keccak256_hex(shared::as_bytes(task_id)) + ".spool");
 }
 
 shared::Status Spool::open() const {
@@ -90,6 +95,8 @@ shared::Status Spool::open() const {
 }
 
 shared::Status Spool::write(const std::string& task_id, shared::ByteView submission) const {
+    // load() refuses an entry without a task id, so writing one would only hide the loss.
+    if (task_id.empty()) return shared::fail("cannot spool a submission without a task id");
     const auto final_path = file_for(task_id);
     const auto temp_path = std::filesystem::path(final_path.string() + ".tmp");
     const int fd = ::open(temp_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
@@ -132,11 +139,16 @@ Spool::Loaded Spool::load() const {
             std::ifstream in(path, std::ios::binary);
             shared::Bytes bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
             auto entry = parse(bytes);
-            if (entry) {
+            // A good entry under another name (renamed or copied) could never be removed by
+            // remove(task_id), and would be submitted again at every start.
+            if (entry && path.filename() != file_for(entry->task_id).filename()) {
+                problem = "the task inside belongs in " + file_for(entry->task_id).filename().string();
+            } else if (entry) {
                 loaded.entries.push_back(std::move(*entry));
                 continue;
+            } else {
+                problem = entry.error();
             }
-            problem = entry.error();
         }
         const auto aside = directory_ / "corrupt" / path.filename();
         std::filesystem::rename(path, aside, ec);

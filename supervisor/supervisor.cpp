@@ -596,6 +596,7 @@ void Supervisor::take_task(shared::Task&& task, const char* source) {
         spdlog::info("task {} was accepted already; not proved again", id);
         return;
     }
+    if (std::string_view(source) != "fetched") spdlog::info("task {} {} (assigned to this node earlier)", id, source);
     if (!problem.empty()) ledger_.transition(id, verdict, problem);
 }
 

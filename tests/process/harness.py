@@ -136,6 +136,14 @@ def worker_pids(parent_pid):
     return found
 
 
+def alive(pid):
+    """True for a running process; a zombie waiting for its reaper is dead."""
+    try:
+        return open("/proc/%d/stat" % pid).read().split(")")[-1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
 def wait_until(predicate, timeout, what):
     deadline = time.time() + timeout
     while time.time() < deadline:
