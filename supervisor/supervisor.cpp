@@ -643,6 +643,7 @@ void Supervisor::on_signal(int signum) {
         begin_drain(signum == SIGINT ? "SIGINT" : "SIGTERM");
         if (phase_ == Phase::Starting) stop_now("signal during start-up");
     } else {
+        if (exit_code_ == 0) exit_code_ = 128 + signum;  // like a shell's status for a signalled job
         stop_now(std::string("second signal (") + (signum == SIGINT ? "SIGINT" : "SIGTERM") + ")");
     }
 }
