@@ -3,6 +3,7 @@
 #include "server.h"
 
 #include <spdlog/spdlog.h>
+#include <sys/socket.h>
 
 #include <chrono>
 #include <cmath>
@@ -19,6 +20,12 @@ namespace {
 
 constexpr const char* kProtobuf = "application/octet-stream";
 constexpr std::size_t kThreads = 32;  // delays and keep-alive connections each hold one
+
+// Set by Server::finish on the thread that serves the request, read by the
+// logger that httplib calls on the same thread after the answer is written:
+// what httplib answers without a route (413, 400 on a bad request line, an
+// unknown method) is then still recorded.
+thread_local bool t_recorded = false;
 
 shared::ByteView body_bytes(const httplib::Request& req) { return shared::as_bytes(req.body); }
 
@@ -127,9 +134,22 @@ Server::Server(const Options& options, Store& store, TaskFactory& factory, Fault
     : options_(options), store_(store), factory_(factory), faults_(faults), prng_(prng),
       next_task_number_(store.next_task_number()) {
     http_.new_task_queue = [] { return new httplib::ThreadPool(kThreads); };
+    // httplib's default also sets SO_REUSEPORT, which lets a second server bind
+    // the same port silently; a busy port must be an error instead.
+    http_.set_socket_options([](socket_t sock) {
+        int yes = 1;
+        ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+    });
     http_.set_payload_max_length(shared::kMaxSubmitBytes);
     http_.set_read_timeout(30);
     http_.set_write_timeout(30);
+    http_.set_logger([this](const httplib::Request& req, const httplib::Response& res) {
+        if (!t_recorded) {
+            Exchange exchange{Endpoint::Other, unix_now(), std::nullopt};
+            finish(exchange, req, res);
+        }
+        t_recorded = false;
+    });
     install_routes();
 }
 
@@ -178,6 +198,7 @@ httplib::Server::Handler Server::route(Endpoint endpoint, Handler handler) {
 
 void Server::serve(Endpoint endpoint, Handler handler, const httplib::Request& req,
                    httplib::Response& res) {
+    t_recorded = false;
     Exchange exchange{endpoint, unix_now(), faults_.draw(endpoint, unix_now(), prng_)};
     bool run_handler = true;
     if (exchange.fault) apply_fault_before(exchange, req, res, run_handler);
@@ -235,6 +256,7 @@ void Server::record_faulted_submission(const Exchange& exchange, const httplib::
 
 void Server::finish(const Exchange& exchange, const httplib::Request& req,
                     const httplib::Response& res) {
+    t_recorded = true;
     RequestRecord record;
     record.endpoint = std::string(to_string(exchange.endpoint));
     record.method = req.method;
