@@ -31,7 +31,12 @@ std::string server_message(const HttpResponse& response) {
     try {
         auto json = nlohmann::json::parse(response.body.begin(), response.body.end());
         if (json.is_object() && json.contains("message") && json["message"].is_string()) {
-            return json["message"].get<std::string>().substr(0, 300);
+            // Control characters (a newline in the server's text) would split the log line.
+            std::string message = json["message"].get<std::string>().substr(0, 300);
+            for (char& c : message) {
+                if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = ' ';
+            }
+            return message;
         }
     } catch (...) {
     }

@@ -19,7 +19,9 @@ namespace {
 
 constexpr char kMagic[8] = {'P', 'N', 'S', 'P', 'O', 'O', 'L', '1'};
 constexpr std::size_t kMaxFileBytes = 300u << 20;
-constexpr std::size_t kMaxHexNamedId = 100;  // 200 hex digits + ".spool.tmp" fit in NAME_MAX
+// 244 hex digits + ".spool.tmp" is the most NAME_MAX (255) holds; every id that fits keeps
+// the hex name it always had, so spools written before long ids were hashed still load.
+constexpr std::size_t kMaxHexNamedId = 122;
 
 shared::Error errno_error(const std::string& what, const std::filesystem::path& path) {
     return shared::fail(what + " " + path.string() + ": " + std::strerror(errno));

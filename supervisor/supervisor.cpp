@@ -36,7 +36,10 @@ double default_task_timeout_s(int difficulty) {
         default: return 1800;
     }
 }
-constexpr unsigned kMaxSubmitsInFlight = 4;
+// One submission at a time: after a 429 no request of ours can still be on its
+// way, so the server's Retry-After window is honoured to the letter.
+constexpr unsigned kMaxSubmitsInFlight = 1;
+constexpr std::int64_t kRelistPeriodUs = 300'000'000;  // look for assigned tasks lost in transit
 
 std::uint64_t random_seed() { return std::random_device{}() ^ static_cast<std::uint64_t>(::getpid()) << 32; }
 
@@ -67,7 +70,8 @@ Supervisor::Supervisor(Options options, shared::NodeKey key, std::string worker_
       restarts_(clock_),
       spool_(options_.state_dir / "spool"),
       fetch_timer_(clock_, timer_config(options_.min_fetch_interval_s, options_.fetch_backoff, 7.5), random_seed()),
-      submit_timer_(clock_, timer_config(0, options_.submit_backoff, 2.0), random_seed() + 1) {
+      submit_timer_(clock_, timer_config(0, options_.submit_backoff, 2.0), random_seed() + 1),
+      list_timer_(clock_, timer_config(0, options_.fetch_backoff, 7.5), random_seed() + 2) {
     target_workers_ = options_.min_workers;
     options_.worker_path = std::move(worker_path);
 }
@@ -110,8 +114,8 @@ shared::Status Supervisor::start() {
     spdlog::info("node {} starting: {}..{} workers, {} threads per task, orchestrator {}, state {}", options_.node_id,
                  options_.min_workers, options_.max_workers, options_.per_task_threads, options_.orchestrator_url,
                  options_.state_dir.string());
-    resuming_ = true;
-    resume_assigned("", 0);
+    resuming_ = true;  // the first fetch waits for the first listing of assigned tasks
+    next_list_us_ = clock_.now_us();
     return shared::Ok{};
 }
 
@@ -171,23 +175,42 @@ void Supervisor::load_spool() {
     if (!loaded.entries.empty()) spdlog::info("spool: {} proved tasks to submit first", loaded.entries.size());
 }
 
-// Tasks the server already assigned to this node (e.g. before a crash) come first.
-void Supervisor::resume_assigned(const std::string& cursor, int page) {
+// Tasks the server already assigned to this node (e.g. before a crash, or a task
+// whose fetch reply was lost) are listed at start and every few minutes.
+void Supervisor::maybe_list() {
+    if (phase_ != Phase::Running || listing_ || clock_.now_us() < next_list_us_ || !list_timer_.ready()) return;
+    listing_ = true;
+    list_page("", 0);
+}
+
+void Supervisor::list_page(const std::string& cursor, int page) {
+    list_timer_.on_sent();
     client_.list_tasks(options_.node_id, cursor,
                        [this, page](const Outcome& outcome, std::optional<shared::GetTasksResponse>&& reply) {
-                           if (!reply) {
-                               spdlog::warn("resume: listing assigned tasks failed ({} {}: {}); fetching new ones",
-                                            to_string(outcome.reply), outcome.status, outcome.message);
-                               resuming_ = false;
-                               return;
-                           }
-                           for (auto& task : reply->tasks) take_task(std::move(task), "resumed");
-                           if (!reply->next_cursor.empty() && page < 100 && phase_ == Phase::Running) {
-                               resume_assigned(reply->next_cursor, page + 1);
-                           } else {
-                               resuming_ = false;
-                           }
+                           on_listed(outcome, std::move(reply), page);
                        });
+}
+
+void Supervisor::on_listed(const Outcome& outcome, std::optional<shared::GetTasksResponse>&& reply, int page) {
+    if (!reply) {
+        if (outcome.retry_after_s) list_timer_.on_retry_after(*outcome.retry_after_s);
+        else list_timer_.on_error();
+        spdlog::warn("list of assigned tasks: {} {}: {}; next try in {:.1f} s", to_string(outcome.reply),
+                     outcome.status, outcome.message, list_timer_.last_wait_s());
+        listing_ = false;
+        resuming_ = false;  // new work need not wait for an unreachable list
+        return;
+    }
+    list_timer_.on_success();
+    for (auto& task : reply->tasks) take_task(std::move(task), "resumed");
+    dispatch();
+    if (!reply->next_cursor.empty() && page < 100 && phase_ == Phase::Running) {
+        list_page(reply->next_cursor, page + 1);
+        return;
+    }
+    listing_ = false;
+    resuming_ = false;
+    next_list_us_ = clock_.now_us() + kRelistPeriodUs;
 }
 
 void Supervisor::begin_drain(const std::string& why) {
@@ -253,6 +276,7 @@ void Supervisor::on_tick() {
     murder_workers();
     manage_workers();
     dispatch();
+    maybe_list();
     maybe_fetch();
     maybe_submit();
     check_progress();
@@ -561,6 +585,10 @@ void Supervisor::on_fetched(const Outcome& outcome, std::optional<shared::Task>&
             fetch_timer_.on_error();
             spdlog::warn("fetch: {} {}: {}; next try in {:.1f} s", to_string(outcome.reply), outcome.status,
                          outcome.message, fetch_timer_.last_wait_s());
+            // A 2xx we could not read may still have assigned us a task: look for it soon.
+            if (outcome.status >= 200 && outcome.status < 300) {
+                next_list_us_ = std::min(next_list_us_, clock_.now_us() + 1'000'000);
+            }
     }
 }
 

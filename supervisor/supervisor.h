@@ -46,7 +46,8 @@ private:
     shared::Status start();
     void start_memory_guard();
     void load_spool();
-    void resume_assigned(const std::string& cursor, int page);
+    void list_page(const std::string& cursor, int page);
+    void on_listed(const Outcome& outcome, std::optional<shared::GetTasksResponse>&& reply, int page);
     void begin_drain(const std::string& why);
     void stop_workers();
     void stop_now(const std::string& why);
@@ -58,6 +59,7 @@ private:
     void murder_workers();
     void manage_workers();
     void dispatch();
+    void maybe_list();
     void maybe_fetch();
     void maybe_submit();
     void check_progress();
@@ -104,6 +106,7 @@ private:
     Spool spool_;
     RequestTimer fetch_timer_;
     RequestTimer submit_timer_;
+    RequestTimer list_timer_;
 
     std::unique_ptr<MemoryGuard> guard_;
     uv_timer_t tick_{};
@@ -118,6 +121,8 @@ private:
     std::map<int, std::int64_t> respawn_at_us_;  // slot -> when its replacement may start
     bool fetch_in_flight_ = false;
     bool resuming_ = false;
+    bool listing_ = false;
+    std::int64_t next_list_us_ = 0;
     unsigned submits_in_flight_ = 0;
     std::map<std::string, shared::Bytes> pending_;  // spooled submissions by task id
     std::deque<std::string> submit_queue_;         // task ids waiting for their (next) send

@@ -1,0 +1,53 @@
+"""429 storm: for 10 s every fetch and submit gets 429 with Retry-After: 3. No
+request of an endpoint may arrive inside a Retry-After window that endpoint was
+given, and every task is then accepted exactly once."""
+import time
+
+import harness
+from harness import check
+
+TASKS = 12
+STORM_S = 10
+RETRY_AFTER = 3
+
+
+def violations(orchestrator, endpoint):
+    rows = orchestrator.query("SELECT arrived_at, answered_at, status, retry_after FROM requests "
+                              "WHERE endpoint = ? ORDER BY arrived_at", endpoint)
+    found = []
+    windows = [(answered, answered + float(ra)) for _, answered, status, ra in rows if status == 429 and ra]
+    for arrived, _, _, _ in rows:
+        for start, end in windows:
+            if start < arrived < end:
+                found.append((arrived, start, end))
+    waits = [b[0] - a[1] for a, b in zip(rows, rows[1:]) if a[2] == 429]
+    return rows, windows, found, waits
+
+
+def test(workdir, started):
+    orchestrator = harness.Orchestrator(workdir, "--program", "argon2id_pow", "--inputs", "1:2",
+                                        "--difficulty", "small", "--max-tasks", str(TASKS))
+    started.append(orchestrator)
+    supervisor = harness.Supervisor(workdir, orchestrator.url, "--workers", "2", "--max-tasks", str(TASKS))
+    started.append(supervisor)
+    harness.wait_until(lambda: orchestrator.scalar("SELECT COUNT(*) FROM tasks") >= 3, 60, "3 tasks fetched")
+    storm = [{"endpoint": e, "kind": "429", "probability": 1.0, "duration_s": STORM_S,
+              "retry_after": str(RETRY_AFTER)} for e in ("fetch", "submit")]
+    orchestrator.admin("POST", "/admin/faults", storm)
+    status = supervisor.wait(180)
+    check(status == 0, "supervisor exited %d" % status)
+    harness.assert_each_accepted_once(orchestrator, TASKS)
+    report = []
+    for endpoint in ("fetch", "submit"):
+        rows, windows, found, waits = violations(orchestrator, endpoint)
+        check(windows, "no 429 was given on %s" % endpoint)
+        check(not found, "%d %s requests arrived inside a Retry-After window: %s" % (len(found), endpoint, found[:3]))
+        report.append("%s: requests=%d 429s=%d shortest_wait=%.2fs longest_wait=%.2fs violations=%d" % (
+            endpoint, len(rows), len(windows), min(waits), max(waits), len(found)))
+    waited = [l for l in supervisor.log_text().splitlines() if "429" in l]
+    check(waited, "the supervisor logged no 429")
+    for line in report:
+        harness.log("storm", line)
+
+
+harness.run(test)

@@ -1,0 +1,294 @@
+// Unit tests for the durable spool, in a temporary directory: round trips, removal,
+// and damaged or stray files set aside instead of submitted.
+#include <doctest.h>
+
+#include <stdlib.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <string>
+#include <vector>
+
+#include "supervisor/spool.h"
+
+namespace fs = std::filesystem;
+using supervisor::Spool;
+
+namespace {
+
+// A fresh directory under TMPDIR, removed with everything in it.
+class TempDir {
+public:
+    TempDir() {
+        std::string pattern = (fs::temp_directory_path() / "spool_test.XXXXXX").string();
+        REQUIRE(::mkdtemp(pattern.data()) != nullptr);
+        path_ = pattern;
+    }
+    ~TempDir() { fs::remove_all(path_); }
+    const fs::path& path() const { return path_; }
+
+private:
+    fs::path path_;
+};
+
+shared::Bytes payload(std::size_t n, std::uint8_t seed) {
+    shared::Bytes b(n);
+    for (std::size_t i = 0; i < n; ++i) b[i] = static_cast<std::uint8_t>(seed + i * 7);
+    return b;
+}
+
+std::vector<fs::path> files_in(const fs::path& dir) {
+    std::vector<fs::path> files;
+    for (const auto& item : fs::directory_iterator(dir)) {
+        if (item.is_regular_file()) files.push_back(item.path());
+    }
+    std::sort(files.begin(), files.end());
+    return files;
+}
+
+shared::Bytes read_all(const fs::path& p) {
+    std::ifstream in(p, std::ios::binary);
+    return shared::Bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
+void write_all(const fs::path& p, const shared::Bytes& bytes) {
+    std::ofstream out(p, std::ios::binary | std::ios::trunc);
+    out.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+}
+
+// A spool with one entry, written and opened in `dir`; returns the entry's file.
+fs::path spool_one(const Spool& spool, const std::string& id, const shared::Bytes& data) {
+    REQUIRE(spool.open().ok());
+    auto before = files_in(spool.directory());
+    REQUIRE(spool.write(id, data).ok());
+    auto after = files_in(spool.directory());
+    REQUIRE(after.size() == before.size() + 1);
+    for (const auto& f : after) {
+        if (std::find(before.begin(), before.end(), f) == before.end()) return f;
+    }
+    FAIL("no new file");
+    return {};
+}
+
+// Loading must set exactly this one file aside, with a message naming it, and return nothing.
+void check_set_aside(const Spool& spool, const fs::path& file) {
+    auto loaded = spool.load();
+    CHECK(loaded.entries.empty());
+    REQUIRE(loaded.set_aside.size() == 1);
+    INFO(loaded.set_aside[0]);
+    CHECK(loaded.set_aside[0].find(file.filename().string()) != std::string::npos);
+    CHECK(loaded.set_aside[0].find("corrupt") != std::string::npos);
+    CHECK_FALSE(fs::exists(file));
+    CHECK(fs::exists(spool.directory() / "corrupt" / file.filename()));
+    // And it stays aside: a second load finds nothing.
+    auto again = spool.load();
+    CHECK(again.entries.empty());
+    CHECK(again.set_aside.empty());
+}
+
+}  // namespace
+
+TEST_CASE("open creates the directory and corrupt/, owner only") {
+    TempDir dir;
+    Spool spool(dir.path() / "spool");
+    REQUIRE(spool.open().ok());
+    CHECK(fs::is_directory(dir.path() / "spool" / "corrupt"));
+    const auto perms = fs::status(dir.path() / "spool").permissions();
+    CHECK((perms & (fs::perms::group_all | fs::perms::others_all)) == fs::perms::none);
+    CHECK(spool.load().entries.empty());
+}
+
+TEST_CASE("write and load round trip") {
+    TempDir dir;
+    Spool spool(dir.path());
+    REQUIRE(spool.open().ok());
+    REQUIRE(spool.write("task-1", payload(100, 1)).ok());
+    REQUIRE(spool.write("task-2", payload(0, 2)).ok());
+    REQUIRE(spool.write("task-3", payload(70'000, 3)).ok());
+    auto loaded = spool.load();
+    CHECK(loaded.set_aside.empty());
+    REQUIRE(loaded.entries.size() == 3);
+    std::sort(loaded.entries.begin(), loaded.entries.end(),
+              [](const auto& a, const auto& b) { return a.task_id < b.task_id; });
+    CHECK(loaded.entries[0].task_id == "task-1");
+    CHECK(loaded.entries[0].submission == payload(100, 1));
+    CHECK(loaded.entries[1].task_id == "task-2");
+    CHECK(loaded.entries[1].submission.empty());
+    CHECK(loaded.entries[2].task_id == "task-3");
+    CHECK(loaded.entries[2].submission == payload(70'000, 3));
+    // No temp file is left behind by a write.
+    for (const auto& f : files_in(dir.path())) CHECK(f.extension() == ".spool");
+}
+
+TEST_CASE("a second write of one task replaces the first") {
+    TempDir dir;
+    Spool spool(dir.path());
+    REQUIRE(spool.open().ok());
+    REQUIRE(spool.write("t", payload(10, 1)).ok());
+    REQUIRE(spool.write("t", payload(20, 2)).ok());
+    auto loaded = spool.load();
+    REQUIRE(loaded.entries.size() == 1);
+    CHECK(loaded.entries[0].submission == payload(20, 2));
+}
+
+TEST_CASE("remove takes one entry away and is harmless twice") {
+    TempDir dir;
+    Spool spool(dir.path());
+    REQUIRE(spool.open().ok());
+    REQUIRE(spool.write("keep", payload(5, 1)).ok());
+    REQUIRE(spool.write("drop", payload(5, 2)).ok());
+    REQUIRE(spool.remove("drop").ok());
+    CHECK(spool.remove("drop").ok());
+    CHECK(spool.remove("never-written").ok());
+    auto loaded = spool.load();
+    REQUIRE(loaded.entries.size() == 1);
+    CHECK(loaded.entries[0].task_id == "keep");
+}
+
+TEST_CASE("a truncated file is set aside") {
+    TempDir dir;
+    Spool spool(dir.path());
+    const auto file = spool_one(spool, "t", payload(200, 1));
+    fs::resize_file(file, fs::file_size(file) - 40);
+    check_set_aside(spool, file);
+}
+
+TEST_CASE("a file cut inside its header is set aside") {
+    TempDir dir;
+    Spool spool(dir.path());
+    const auto file = spool_one(spool, "t", payload(200, 1));
+    fs::resize_file(file, 10);
+    check_set_aside(spool, file);
+}
+
+TEST_CASE("a file with one flipped byte is set aside") {
+    for (std::size_t offset : {std::size_t{0}, std::size_t{9}, std::size_t{14}, std::size_t{60}, std::size_t{250}}) {
+        INFO("offset " << offset);
+        TempDir dir;
+        Spool spool(dir.path());
+        const auto file = spool_one(spool, "t", payload(200, 1));
+        auto bytes = read_all(file);
+        REQUIRE(offset < bytes.size());
+        bytes[offset] ^= 0x01;
+        write_all(file, bytes);
+        check_set_aside(spool, file);
+    }
+}
+
+TEST_CASE("an empty file is set aside") {
+    TempDir dir;
+    Spool spool(dir.path());
+    const auto file = spool_one(spool, "t", payload(20, 1));
+    fs::resize_file(file, 0);
+    check_set_aside(spool, file);
+}
+
+TEST_CASE("a file with another name is set aside") {
+    TempDir dir;
+    Spool spool(dir.path());
+    REQUIRE(spool.open().ok());
+    const auto stray = dir.path() / "notes.txt";
+    write_all(stray, payload(10, 1));
+    check_set_aside(spool, stray);
+}
+
+TEST_CASE("a good entry under a name that is not its task's is set aside") {
+    // Such a file could never be removed by remove(task_id), so it would be submitted
+    // again at every start; a copy would be submitted twice.
+    TempDir dir;
+    Spool spool(dir.path());
+    const auto file = spool_one(spool, "t", payload(20, 1));
+    const auto renamed = dir.path() / "deadbeef.spool";
+    fs::rename(file, renamed);
+    check_set_aside(spool, renamed);
+}
+
+TEST_CASE("a copy of a good entry is not loaded twice") {
+    TempDir dir;
+    Spool spool(dir.path());
+    const auto file = spool_one(spool, "t", payload(20, 1));
+    fs::copy_file(file, dir.path() / "0074.spool");
+    auto loaded = spool.load();
+    REQUIRE(loaded.entries.size() == 1);
+    CHECK(loaded.entries[0].task_id == "t");
+    CHECK(loaded.set_aside.size() == 1);
+    CHECK(fs::exists(file));
+}
+
+TEST_CASE("a leftover temp file is removed and not returned") {
+    TempDir dir;
+    Spool spool(dir.path());
+    const auto file = spool_one(spool, "t", payload(20, 1));
+    const auto temp = fs::path(file.string() + ".tmp");
+    fs::copy_file(file, temp);
+    REQUIRE(spool.remove("t").ok());
+    auto loaded = spool.load();
+    CHECK(loaded.entries.empty());
+    CHECK(loaded.set_aside.empty());
+    CHECK_FALSE(fs::exists(temp));
+    CHECK(files_in(dir.path() / "corrupt").empty());
+}
+
+TEST_CASE("good entries load beside bad ones") {
+    TempDir dir;
+    Spool spool(dir.path());
+    REQUIRE(spool.open().ok());
+    REQUIRE(spool.write("good", payload(30, 1)).ok());
+    write_all(dir.path() / "junk.spool", payload(80, 9));
+    write_all(dir.path() / "empty.spool", {});
+    auto loaded = spool.load();
+    REQUIRE(loaded.entries.size() == 1);
+    CHECK(loaded.entries[0].task_id == "good");
+    CHECK(loaded.set_aside.size() == 2);
+    CHECK(files_in(dir.path() / "corrupt").size() == 2);
+}
+
+TEST_CASE("a submission without a task id is refused at write time") {
+    TempDir dir;
+    Spool spool(dir.path());
+    REQUIRE(spool.open().ok());
+    CHECK_FALSE(spool.write("", payload(10, 1)).ok());
+    CHECK(files_in(dir.path()).empty());
+}
+
+TEST_CASE("odd task ids stay inside the spool directory") {
+    TempDir dir;
+    Spool spool(dir.path() / "spool");
+    REQUIRE(spool.open().ok());
+    const std::vector<std::string> ids = {
+        "a/b",         "../../escape", "/abs/path", "..",  ".", "with space", "tab\there",
+        "new\nline",   "ünïcödé",      "semi;colon*?<>|", std::string("nul\0byte", 8),
+        std::string(122, 'y'),  // the longest id named by its hex form
+        std::string(123, 'y'),
+        std::string(128, 'x'),  // the longest id the codec accepts
+        std::string(128, '/'),
+        std::string(1000, 'z'),
+    };
+    for (std::size_t i = 0; i < ids.size(); ++i) {
+        INFO("id " << i);
+        auto status = spool.write(ids[i], payload(10, static_cast<std::uint8_t>(i)));
+        CHECK_MESSAGE(status.ok(), (status.ok() ? "" : status.error()));
+    }
+    auto loaded = spool.load();
+    CHECK(loaded.set_aside.empty());
+    CHECK(loaded.entries.size() == ids.size());
+    for (std::size_t i = 0; i < ids.size(); ++i) {
+        auto it = std::find_if(loaded.entries.begin(), loaded.entries.end(),
+                               [&](const auto& e) { return e.task_id == ids[i]; });
+        INFO("id " << i);
+        REQUIRE(it != loaded.entries.end());
+        CHECK(it->submission == payload(10, static_cast<std::uint8_t>(i)));
+    }
+    // Nothing was written outside the spool directory.
+    std::size_t outside = 0;
+    for (const auto& item : fs::recursive_directory_iterator(dir.path())) {
+        if (item.is_regular_file() && item.path().parent_path() != dir.path() / "spool") ++outside;
+    }
+    CHECK(outside == 0);
+    for (const auto& id : ids) CHECK(spool.remove(id).ok());
+    CHECK(spool.load().entries.empty());
+    CHECK(files_in(dir.path() / "spool").empty());
+}
