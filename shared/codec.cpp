@@ -63,8 +63,8 @@ Status to_pb(const Task& in, nexus_orchestrator_Task& out) {
     if (in.inputs.size() == 1) pb::put_bytes(out.public_inputs, in.inputs[0]);
     out.has_created_at = in.created_at_seconds != 0;
     out.created_at.seconds = in.created_at_seconds;
-    out.task_type = static_cast<nexus_orchestrator_TaskType>(in.task_type);
-    out.difficulty = static_cast<nexus_orchestrator_TaskDifficulty>(in.difficulty);
+    pb::put_enum(out.task_type, in.task_type);
+    pb::put_enum(out.difficulty, in.difficulty);
     return Ok{};
 }
 
@@ -75,8 +75,8 @@ Task from_pb(const nexus_orchestrator_Task& in) {
     const pb_size_t count = std::min<pb_size_t>(in.public_inputs_list_count, kMaxInputs);
     for (pb_size_t i = 0; i < count; ++i) out.inputs.push_back(pb::get_bytes(in.public_inputs_list[i]));
     if (out.inputs.empty() && in.public_inputs.size > 0) out.inputs.push_back(pb::get_bytes(in.public_inputs));
-    out.task_type = static_cast<int>(in.task_type);
-    out.difficulty = static_cast<int>(in.difficulty);
+    out.task_type = pb::get_enum(in.task_type);
+    out.difficulty = pb::get_enum(in.difficulty);
     out.created_at_seconds = in.has_created_at ? in.created_at.seconds : 0;
     return out;
 }
@@ -140,12 +140,12 @@ NodeTelemetry from_pb(const nexus_orchestrator_NodeTelemetry& in) {
 
 Status to_pb(const Node& in, nexus_orchestrator_Node& out) {
     if (!pb::put_string(out.node_id, in.node_id)) return too_long("node_id");
-    out.node_type = static_cast<nexus_orchestrator_NodeType>(in.node_type);
+    pb::put_enum(out.node_type, static_cast<int>(in.node_type));
     return Ok{};
 }
 
 Node from_pb(const nexus_orchestrator_Node& in) {
-    return Node{pb::get_string(in.node_id), static_cast<NodeType>(in.node_type)};
+    return Node{pb::get_string(in.node_id), static_cast<NodeType>(pb::get_enum(in.node_type))};
 }
 
 // Heap-allocates the nanopb struct: some are several KiB.
@@ -218,9 +218,9 @@ Expected<Task> decode_Task(ByteView bytes) {
 Expected<Bytes> encode(const GetProofTaskRequest& message) {
     auto pbm = make_pb<nexus_orchestrator_GetProofTaskRequest>();
     if (!pb::put_string(pbm->node_id, message.node_id)) return too_long("node_id");
-    pbm->node_type = static_cast<nexus_orchestrator_NodeType>(message.node_type);
+    pb::put_enum(pbm->node_type, static_cast<int>(message.node_type));
     if (!pb::put_bytes(pbm->ed25519_public_key, message.ed25519_public_key)) return too_long("ed25519_public_key");
-    pbm->max_difficulty = static_cast<nexus_orchestrator_TaskDifficulty>(message.max_difficulty);
+    pb::put_enum(pbm->max_difficulty, message.max_difficulty);
     return pb::encode_message(nexus_orchestrator_GetProofTaskRequest_fields, pbm.get());
 }
 
@@ -231,9 +231,9 @@ Expected<GetProofTaskRequest> decode_GetProofTaskRequest(ByteView bytes) {
     }
     GetProofTaskRequest out;
     out.node_id = pb::get_string(pbm->node_id);
-    out.node_type = static_cast<NodeType>(pbm->node_type);
+    out.node_type = static_cast<NodeType>(pb::get_enum(pbm->node_type));
     out.ed25519_public_key = pb::get_bytes(pbm->ed25519_public_key);
-    out.max_difficulty = static_cast<int>(pbm->max_difficulty);
+    out.max_difficulty = pb::get_enum(pbm->max_difficulty);
     return out;
 }
 
@@ -320,7 +320,7 @@ Expected<Bytes> encode(const SubmitProofRequest& message) {
     }
     if (message.all_proof_hashes.size() > kMaxInputs) return too_long("all_proof_hashes");
     auto pbm = make_pb<nexus_orchestrator_SubmitProofRequest>();
-    pbm->node_type = static_cast<nexus_orchestrator_NodeType>(message.node_type);
+    pb::put_enum(pbm->node_type, static_cast<int>(message.node_type));
     if (!pb::put_string(pbm->proof_hash, message.proof_hash)) return too_long("proof_hash");
     if (message.node_telemetry) {
         pbm->has_node_telemetry = true;
@@ -353,7 +353,7 @@ Expected<SubmitProofRequest> decode_SubmitProofRequest(ByteView bytes) {
         !s) {
         return fail(s.error());
     }
-    out.node_type = static_cast<NodeType>(pbm->node_type);
+    out.node_type = static_cast<NodeType>(pb::get_enum(pbm->node_type));
     out.proof_hash = pb::get_string(pbm->proof_hash);
     if (pbm->has_node_telemetry) out.node_telemetry = from_pb(pbm->node_telemetry);
     if (!single.empty()) out.proof = std::move(single.front());
@@ -382,7 +382,7 @@ Expected<RegisterUserRequest> decode_RegisterUserRequest(ByteView bytes) {
 
 Expected<Bytes> encode(const RegisterNodeRequest& message) {
     auto pbm = make_pb<nexus_orchestrator_RegisterNodeRequest>();
-    pbm->node_type = static_cast<nexus_orchestrator_NodeType>(message.node_type);
+    pb::put_enum(pbm->node_type, static_cast<int>(message.node_type));
     if (!pb::put_string(pbm->user_id, message.user_id)) return too_long("user_id");
     return pb::encode_message(nexus_orchestrator_RegisterNodeRequest_fields, pbm.get());
 }
@@ -392,7 +392,7 @@ Expected<RegisterNodeRequest> decode_RegisterNodeRequest(ByteView bytes) {
     if (Status s = pb::decode_message(nexus_orchestrator_RegisterNodeRequest_fields, pbm.get(), bytes); !s) {
         return fail(s.error());
     }
-    return RegisterNodeRequest{static_cast<NodeType>(pbm->node_type), pb::get_string(pbm->user_id)};
+    return RegisterNodeRequest{static_cast<NodeType>(pb::get_enum(pbm->node_type)), pb::get_string(pbm->user_id)};
 }
 
 Expected<Bytes> encode(const RegisterNodeResponse& message) {

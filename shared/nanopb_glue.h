@@ -9,6 +9,7 @@
 #include <cstring>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <vector>
 
 #include "bytes.h"
@@ -43,6 +44,25 @@ template <class BytesArray>
 Bytes get_bytes(const BytesArray& src) {
     std::size_t n = src.size > sizeof(src.bytes) ? sizeof(src.bytes) : src.size;
     return Bytes(src.bytes, src.bytes + n);
+}
+
+// nanopb's enum fields hold whatever int32 the wire carried, but in C++ a load of
+// a C enum outside the range of its enumerators is undefined (UBSan: "load of
+// value 46, which is not a valid value for type ..."). An unknown value from the
+// server must reach the caller intact, so enum fields are read and written as
+// the int that nanopb stores there.
+template <class Enum>
+int get_enum(const Enum& field) {
+    static_assert(std::is_enum_v<Enum> && sizeof(Enum) == sizeof(int));
+    int value;
+    std::memcpy(&value, &field, sizeof value);
+    return value;
+}
+
+template <class Enum>
+void put_enum(Enum& field, int value) {
+    static_assert(std::is_enum_v<Enum> && sizeof(Enum) == sizeof(int));
+    std::memcpy(&field, &value, sizeof value);
 }
 
 // Encoding callbacks: arg points at a ByteView, or at a std::vector<Bytes>.

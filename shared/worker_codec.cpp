@@ -66,7 +66,7 @@ struct Encoder {
         env.has_failure = true;
         auto& f = env.failure;
         if (!pb::put_string(f.task_id, m.task_id)) return too_long("failure.task_id");
-        f.kind = static_cast<provenode_worker_FailureKind>(m.kind);
+        pb::put_enum(f.kind, static_cast<int>(m.kind));
         // A long message is cut rather than lost: it is only for people.
         std::string_view text(m.message);
         if (!pb::put_string(f.message, text.substr(0, sizeof(f.message) - 1))) return too_long("failure.message");
@@ -112,8 +112,9 @@ Expected<Message> from_pb(const provenode_worker_Envelope& env, std::vector<Byte
     }
     if (env.has_failure) {
         const auto& f = env.failure;
-        if (f.kind < 0 || f.kind > 3) return fail("failure.kind " + std::to_string(f.kind) + " is unknown");
-        return Message{Failure{pb::get_string(f.task_id), static_cast<FailureKind>(f.kind),
+        const int kind = pb::get_enum(f.kind);
+        if (kind < 0 || kind > 3) return fail("failure.kind " + std::to_string(kind) + " is unknown");
+        return Message{Failure{pb::get_string(f.task_id), static_cast<FailureKind>(kind),
                                pb::get_string(f.message), f.input_index}};
     }
     return Message{Shutdown{}};

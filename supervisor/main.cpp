@@ -9,6 +9,7 @@
 
 #include "shared/log.h"
 #include "shared/node_key.h"
+#include "supervisor/identity.h"
 #include "supervisor/options.h"
 #include "supervisor/supervisor.h"
 
@@ -42,11 +43,24 @@ int main(int argc, char** argv) {
         std::fputs(options->help_text.c_str(), stdout);
         return 0;
     }
-    if (options->command != supervisor::Command::Start) {
-        return usage_error("this command is not available in this build yet; use `supervisor start`");
+    switch (options->command) {
+        case supervisor::Command::RegisterUser: return supervisor::run_register_user(*options);
+        case supervisor::Command::RegisterNode: return supervisor::run_register_node(*options);
+        case supervisor::Command::Logout: return supervisor::run_logout(*options);
+        default: break;
     }
-    if (options->orchestrator_url.empty()) return usage_error("--orchestrator-url: required");
-    if (options->node_id.empty()) return usage_error("--node-id: required");
+    // Flags win; what they leave out comes from the identity saved by register-node.
+    // Anonymous mode has no identity, so a broken config file must not stop it.
+    if (!options->anonymous) {
+        if (auto identity = supervisor::resolve_identity(*options); !identity) return usage_error(identity.error());
+    }
+    if (options->orchestrator_url.empty() && !options->anonymous) {
+        return usage_error("--orchestrator-url: required (or saved by `supervisor register-user`)");
+    }
+    if (options->node_id.empty() && !options->anonymous) {
+        return usage_error("--node-id: required; run `supervisor register-node` once to save one in " +
+                           options->config_path.string());
+    }
 
     shared::init_logging("supervisor");
     if (options->max_threads_given) {

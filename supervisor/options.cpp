@@ -4,6 +4,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include <cctype>
 #include <charconv>
 #include <cstdlib>
 
@@ -72,7 +73,8 @@ struct RawFlags {
     std::string workers, per_task_threads, max_difficulty, max_tasks, max_threads;
     std::string min_fetch_interval, fetch_backoff, submit_backoff, startup_jitter;
     std::string drain_timeout, task_timeout, state_dir;
-    std::string max_worker_memory, memory_reserve;
+    std::string max_worker_memory, memory_reserve, memory_per_proof;
+    std::string config, location;
 };
 
 void add_flags(CLI::App& app, Options& o, RawFlags& raw) {
@@ -94,9 +96,30 @@ void add_flags(CLI::App& app, Options& o, RawFlags& raw) {
     app.add_option("--max-worker-memory", raw.max_worker_memory, "Kill a worker whose RSS passes this (e.g. 2G)");
     app.add_option("--memory-reserve", raw.memory_reserve, "Memory kept out of the budget (default 256M)");
     app.add_flag("!--no-memory-guard", o.memory_guard, "Leave memory limits to the kernel's OOM killer");
+    app.add_option("--memory-per-proof", raw.memory_per_proof, "Memory a proof is assumed to need until learned (default 4G)");
+    app.add_option("--metrics-addr", o.metrics_addr, "Serve Prometheus metrics on HOST:PORT");
+    app.add_flag("--anonymous", o.anonymous, "Prove built-in inputs continuously, with no network at all");
+    app.add_option("--anonymous-program", o.anonymous_program, "Program of anonymous mode (default argon2id_pow)");
     app.add_option("--worker-path", o.worker_path, "The worker executable");
     app.add_flag("--allow-test-programs", o.allow_test_programs, "Let workers run the fault programs of the tests");
     app.add_option("--wallet-address", o.wallet_address, "register-user: the wallet address");
+    app.add_option("--config", raw.config, "Identity file (default $XDG_CONFIG_HOME/provenode/config.json)");
+    app.add_option("--location", raw.location, "Two-letter country code reported in telemetry");
+}
+
+// Identity flags: the config file and the country code. A location is reported
+// as given, never guessed, so only a plain two-letter code is accepted.
+shared::Status apply_identity(const RawFlags& raw, Options& o) {
+    o.config_path = raw.config.empty() ? default_config_path() : std::filesystem::path(raw.config);
+    if (raw.location.empty()) return shared::Ok{};
+    const bool letters = raw.location.size() == 2 &&
+                         std::isalpha(static_cast<unsigned char>(raw.location[0])) &&
+                         std::isalpha(static_cast<unsigned char>(raw.location[1]));
+    if (!letters) return shared::fail("--location: '" + raw.location + "' is not a two-letter country code such as DE");
+    std::string code = raw.location;
+    for (char& c : code) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    o.location = code;
+    return shared::Ok{};
 }
 
 shared::Status seconds_flag(const std::string& flag, const std::string& text, double& out) {
@@ -163,7 +186,18 @@ shared::Status apply(const RawFlags& raw, Options& o) {
         if (!reserve) return shared::fail("--memory-reserve: '" + raw.memory_reserve + "' is not a size such as 256M");
         o.memory_reserve = *reserve;
     }
+    if (!raw.memory_per_proof.empty()) {
+        auto size = parse_size(raw.memory_per_proof);
+        if (!size || *size < (1u << 20)) {
+            return shared::fail("--memory-per-proof: '" + raw.memory_per_proof + "' is not a size of 1M or more");
+        }
+        o.memory_per_proof = *size;
+    }
+    if (!o.metrics_addr.empty() && o.metrics_addr.rfind(':') == std::string::npos) {
+        return shared::fail("--metrics-addr: '" + o.metrics_addr + "' is not HOST:PORT");
+    }
     o.state_dir = raw.state_dir.empty() ? default_state_dir() : std::filesystem::path(raw.state_dir);
+    if (auto s = apply_identity(raw, o); !s) return s;
     if (!o.orchestrator_url.empty()) return check_url(o.orchestrator_url);
     return shared::Ok{};
 }

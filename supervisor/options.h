@@ -9,6 +9,7 @@
 
 #include "shared/codec.h"
 #include "shared/expected.h"
+#include "supervisor/node_config.h"
 
 namespace supervisor {
 
@@ -42,12 +43,21 @@ struct Options {
     std::optional<double> task_timeout_s;  // absent: per program and difficulty
 
     std::optional<std::uint64_t> max_worker_memory;  // bytes; absent: only the shared budget
-    std::uint64_t memory_reserve = 256ull << 20;       // kept free of the budget
+    std::optional<std::uint64_t> memory_reserve;       // kept out of the budget; absent: 5% of it, 32 MiB to 512 MiB
+    std::uint64_t memory_per_proof = 4ull << 30;       // before anything is learned
     bool memory_guard = true;
+
+    std::string metrics_addr;  // HOST:PORT of the Prometheus endpoint; empty: off
+    bool anonymous = false;    // prove built-in inputs, no network at all
+    std::string anonymous_program = "argon2id_pow";
 
     std::string worker_path;  // empty: beside the supervisor executable
     bool allow_test_programs = false;
     std::string wallet_address;  // register-user
+
+    // Identity: where register-user and register-node keep user, wallet and node id.
+    std::filesystem::path config_path;
+    std::optional<std::string> location;  // two-letter country code, upper case; for telemetry
 };
 
 // Parses argv (with or without the `start` subcommand). On a bad value or an

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <csignal>
+#include <fstream>
 #include <cstdio>
 #include <filesystem>
 #include <random>
@@ -71,8 +72,14 @@ Supervisor::Supervisor(Options options, shared::NodeKey key, std::string worker_
       spool_(options_.state_dir / "spool"),
       fetch_timer_(clock_, timer_config(options_.min_fetch_interval_s, options_.fetch_backoff, 7.5), random_seed()),
       submit_timer_(clock_, timer_config(0, options_.submit_backoff, 2.0), random_seed() + 1),
-      list_timer_(clock_, timer_config(0, options_.fetch_backoff, 7.5), random_seed() + 2) {
+      list_timer_(clock_, timer_config(0, options_.fetch_backoff, 7.5), random_seed() + 2),
+      autoscaler_(clock_, options_.min_workers, options_.max_workers),
+      model_(options_.memory_per_proof) {
     target_workers_ = options_.min_workers;
+    if (options_.anonymous) {
+        const int difficulty = static_cast<int>(options_.max_difficulty.value_or(shared::Difficulty::SmallMedium));
+        anonymous_ = std::make_unique<AnonymousSource>(options_.anonymous_program, difficulty, options_.per_task_threads);
+    }
     options_.worker_path = std::move(worker_path);
 }
 
@@ -101,16 +108,27 @@ shared::Status Supervisor::start() {
     uv_timer_init(&loop_, &tick_);
     tick_.data = this;
     uv_timer_start(&tick_, [](uv_timer_t* t) { static_cast<Supervisor*>(t->data)->on_tick(); }, 0, kTickMs);
-    const int signums[2] = {SIGINT, SIGTERM};
-    for (int i = 0; i < 2; ++i) {
+    const int signums[4] = {SIGINT, SIGTERM, SIGTTIN, SIGTTOU};
+    for (int i = 0; i < 4; ++i) {
         uv_signal_init(&loop_, &signals_[i]);
         signals_[i].data = this;
         uv_signal_start(&signals_[i], [](uv_signal_t* s, int n) { static_cast<Supervisor*>(s->data)->on_signal(n); },
                         signums[i]);
     }
-    start_memory_guard();
-    fetch_timer_.start_jitter(options_.startup_jitter_s);
+    start_memory();
+    if (!options_.metrics_addr.empty()) {
+        auto port = metrics_.serve(options_.metrics_addr);
+        if (!port) return shared::fail(port.error());
+        spdlog::info("metrics on http://{}:{}/metrics", options_.metrics_addr.substr(0, options_.metrics_addr.rfind(':')),
+                     *port);
+    }
+    fetch_timer_.start_jitter(anonymous_ ? 0 : options_.startup_jitter_s);
     started_us_ = clock_.now_us();
+    if (anonymous_) {
+        spdlog::info("anonymous mode: proving built-in {} inputs with {}..{} workers, no network", options_.anonymous_program,
+                     options_.min_workers, options_.max_workers);
+        return shared::Ok{};
+    }
     spdlog::info("node {} starting: {}..{} workers, {} threads per task, orchestrator {}, state {}", options_.node_id,
                  options_.min_workers, options_.max_workers, options_.per_task_threads, options_.orchestrator_url,
                  options_.state_dir.string());
@@ -119,10 +137,9 @@ shared::Status Supervisor::start() {
     return shared::Ok{};
 }
 
-// The budget is the cgroup's limit, else physical memory, less the reserve.
-void Supervisor::start_memory_guard() {
-    MemoryGuardConfig config;
-    config.per_worker_limit = options_.max_worker_memory;
+// The budget is the cgroup's limit, else physical memory, less the reserve
+// (by default 5% of it, between 32 MiB and 512 MiB).
+void Supervisor::start_memory() {
     const auto cgroup = shared::find_memory_cgroup();
     std::optional<std::uint64_t> limit = cgroup ? shared::read_memory_limit(*cgroup) : std::nullopt;
     const char* source = "cgroup limit";
@@ -130,15 +147,28 @@ void Supervisor::start_memory_guard() {
         limit = shared::read_mem_total();
         source = "physical memory";
     }
-    if (limit) config.total_limit = *limit > options_.memory_reserve ? *limit - options_.memory_reserve : *limit / 2;
+    const std::uint64_t total = limit.value_or(4ull << 30);
+    const std::uint64_t reserve =
+        options_.memory_reserve.value_or(std::clamp<std::uint64_t>(total / 20, 32ull << 20, 512ull << 20));
+    budget_ = total > reserve ? total - reserve : total / 2;
+    spdlog::info("memory: budget {} ({} {} less reserve {}), {} per proof until learned", format_mib(budget_), source,
+                 format_mib(total), format_mib(reserve), format_mib(options_.memory_per_proof));
+
+    const auto model_file = options_.state_dir / "memory.json";
+    if (auto loaded = model_.load(model_file); !loaded) {
+        std::error_code ec;
+        std::filesystem::rename(model_file, model_file.string() + ".corrupt", ec);
+        spdlog::warn("{}; moved aside, learning memory figures afresh", loaded.error());
+    }
+
+    MemoryGuardConfig config;
+    config.per_worker_limit = options_.max_worker_memory;
+    config.total_limit = budget_;
     guard_ = std::make_unique<MemoryGuard>(config);
     if (!options_.memory_guard) {
         spdlog::info("memory guard off: the kernel's OOM killer alone enforces limits");
         return;
     }
-    spdlog::info("memory guard: budget {} ({} {} less reserve {}){}", config.total_limit ? format_mib(*config.total_limit) : "none",
-                 source, limit ? format_mib(*limit) : "unknown", format_mib(options_.memory_reserve),
-                 config.per_worker_limit ? ", per worker " + format_mib(*config.per_worker_limit) : "");
     uv_timer_init(&loop_, &guard_timer_);
     guard_timer_.data = this;
     uv_timer_start(&guard_timer_, [](uv_timer_t* t) { static_cast<Supervisor*>(t->data)->guard_memory(); },
@@ -150,6 +180,7 @@ void Supervisor::guard_memory() {
     for (auto& [slot, w] : pool_->workers()) {
         if (w.state == WorkerState::Stopping) continue;
         w.rss_bytes = shared::read_rss(w.pid).value_or(w.rss_bytes);
+        metrics_.worker_rss(slot, w.rss_bytes);
         samples.push_back(MemorySample{slot, w.rss_bytes, w.state == WorkerState::Busy});
     }
     auto verdict = guard_->check(samples);
@@ -178,7 +209,9 @@ void Supervisor::load_spool() {
 // Tasks the server already assigned to this node (e.g. before a crash, or a task
 // whose fetch reply was lost) are listed at start and every few minutes.
 void Supervisor::maybe_list() {
-    if (phase_ != Phase::Running || listing_ || clock_.now_us() < next_list_us_ || !list_timer_.ready()) return;
+    if (anonymous_ || phase_ != Phase::Running || listing_ || clock_.now_us() < next_list_us_ || !list_timer_.ready()) {
+        return;
+    }
     listing_ = true;
     list_page("", 0);
 }
@@ -192,6 +225,8 @@ void Supervisor::list_page(const std::string& cursor, int page) {
 }
 
 void Supervisor::on_listed(const Outcome& outcome, std::optional<shared::GetTasksResponse>&& reply, int page) {
+    metrics_.request("list", outcome.status);
+    if (outcome.reply == Reply::RateLimited && outcome.retry_after_s) metrics_.rate_limit_wait("list", *outcome.retry_after_s);
     if (!reply) {
         if (outcome.retry_after_s) list_timer_.on_retry_after(*outcome.retry_after_s);
         else list_timer_.on_error();
@@ -264,6 +299,7 @@ int Supervisor::run() {
     phase_ = Phase::Running;
     uv_run(&loop_, UV_RUN_DEFAULT);
     pool_->kill_all_now();
+    save_memory_model(true);
     print_summary();
     return exit_code_;
 }
@@ -274,12 +310,88 @@ int Supervisor::run() {
 // tasks, fetch and submit when their timers allow, and see whether we are done.
 void Supervisor::on_tick() {
     murder_workers();
+    if (++ticks_ % 10 == 0) scale();
     manage_workers();
     dispatch();
     maybe_list();
     maybe_fetch();
     maybe_submit();
     check_progress();
+    update_gauges();
+    save_memory_model(false);
+}
+
+// Host CPU in use since the last call, from /proc/stat.
+double Supervisor::sample_cpu() {
+    std::ifstream in("/proc/stat");
+    std::string cpu;
+    std::uint64_t v[8] = {};
+    in >> cpu >> v[0] >> v[1] >> v[2] >> v[3] >> v[4] >> v[5] >> v[6] >> v[7];
+    std::uint64_t total = 0;
+    for (auto x : v) total += x;
+    const std::uint64_t idle = v[3] + v[4];
+    if (cpu_total_ != 0 && total > cpu_total_) {
+        cpu_busy_ = 1.0 - static_cast<double>(idle - cpu_idle_) / static_cast<double>(total - cpu_total_);
+    }
+    cpu_total_ = total;
+    cpu_idle_ = idle;
+    return cpu_busy_;
+}
+
+void Supervisor::scale() {
+    if (phase_ != Phase::Running) return;
+    ScaleSignal signal;
+    signal.workers = static_cast<unsigned>(pool_->alive());
+    signal.idle_workers = static_cast<unsigned>(dispatcher_.idle_count());
+    signal.queued_tasks = static_cast<unsigned>(ledger_.queued());
+    signal.cpu_busy = sample_cpu();
+    if (auto head = ledger_.peek_queued()) {
+        const TaskRecord* record = ledger_.find(*head);
+        signal.memory_allows = record && admit(model_, budget_, busy_loads(), record->task.program_id,
+                                               record->task.difficulty, 1).threads > 0;
+    }
+    const unsigned before = target_workers_;
+    target_workers_ = autoscaler_.decide(signal);
+    if (target_workers_ == before) return;
+    spdlog::info("scale: {} -> {} workers ({} queued, {} idle, CPU {:.0f}%)", before, target_workers_,
+                 signal.queued_tasks, signal.idle_workers, signal.cpu_busy * 100);
+    stop_surplus_workers();
+}
+
+// Scaling down stops idle workers only; a busy one stops when its task is done.
+void Supervisor::stop_surplus_workers() {
+    for (auto& [slot, w] : pool_->workers()) {
+        if (slot < static_cast<int>(target_workers_) || w.state != WorkerState::Ready) continue;
+        dispatcher_.worker_gone(slot);
+        (void)channel_.send(w.routing_id, shared::wire::Shutdown{});
+        pool_->stop(w, KillReason::ScaleDown);
+    }
+}
+
+void Supervisor::update_gauges() {
+    metrics_.queue_depth(ledger_.queued());
+    std::map<std::string, unsigned> states{{"spawning", 0}, {"ready", 0}, {"busy", 0}, {"stopping", 0}};
+    for (const auto& [slot, w] : pool_->workers()) ++states[std::string(to_string(w.state))];
+    metrics_.workers(states);
+    metrics_.memory(projected_memory(model_, busy_loads()), budget_);
+    metrics_.target_workers(target_workers_);
+}
+
+std::vector<BusyLoad> Supervisor::busy_loads() {
+    std::vector<BusyLoad> loads;
+    for (const auto& [slot, w] : pool_->workers()) {
+        if (w.state != WorkerState::Busy) continue;
+        const TaskRecord* record = ledger_.find(w.task_id);
+        if (record) loads.push_back(BusyLoad{record->task.program_id, record->task.difficulty, w.concurrent});
+    }
+    return loads;
+}
+
+void Supervisor::save_memory_model(bool force) {
+    const std::int64_t now = clock_.now_us();
+    if (!force && now - model_saved_us_ < 10'000'000) return;
+    model_saved_us_ = now;
+    if (auto saved = model_.save(options_.state_dir / "memory.json"); !saved) spdlog::warn("{}", saved.error());
 }
 
 void Supervisor::murder_workers() {
@@ -327,12 +439,21 @@ void Supervisor::dispatch() {
     if (phase_ != Phase::Running) return;
     while (ledger_.peek_queued() && dispatcher_.idle_count() > 0) {
         const std::string task_id = *ledger_.peek_queued();
+        TaskRecord* record = ledger_.find(task_id);
+        if (!record) return;
+        const unsigned inputs = static_cast<unsigned>(record->task.inputs.size());
+        const unsigned wanted = std::min({record->threads, options_.per_task_threads, inputs});
+        const Admission admission = admit(model_, budget_, busy_loads(), record->task.program_id,
+                                          record->task.difficulty, wanted);
+        if (admission.threads == 0) return;  // memory first: wait for a busy worker to finish
+        if (admission.reduced) tell_reduced(*record, wanted, admission);
         const int slot = *dispatcher_.take_idle();
         Worker* worker = pool_->by_slot(slot);
-        TaskRecord* record = ledger_.find(task_id);
-        if (!worker || worker->state != WorkerState::Ready || !record) continue;
-        const unsigned threads = std::min(record->threads, options_.per_task_threads);
-        record->threads = threads;
+        if (!worker || worker->state != WorkerState::Ready) continue;
+        // Threads beyond the concurrent proofs go to each proof (a STARK uses them all).
+        const unsigned threads = options_.per_task_threads > admission.threads && admission.threads == inputs
+                                     ? options_.per_task_threads
+                                     : admission.threads;
         shared::wire::Assign assign{task_id, record->task.program_id, record->task.inputs, threads,
                                     record->attempts + 1};
         if (auto sent = channel_.send(worker->routing_id, assign); !sent) {
@@ -341,12 +462,24 @@ void Supervisor::dispatch() {
             pool_->stop(*worker, KillReason::Hung);
             continue;
         }
+        record->threads = admission.threads;
         ledger_.dispatch(task_id, slot, "worker#" + std::to_string(slot) + "[" + worker->routing_id + "]");
         // ready -> busy: task assigned
         worker->state = WorkerState::Busy;
         worker->task_id = task_id;
+        worker->concurrent = admission.threads;
         worker->busy_since_us = clock_.now_us();
     }
+}
+
+// Said once per (program, difficulty): the node uses what fits instead of what was asked.
+void Supervisor::tell_reduced(const TaskRecord& record, unsigned wanted, const Admission& admission) {
+    const std::string key = record.task.program_id + "/" + std::to_string(record.task.difficulty);
+    if (!told_reduced_.insert(key).second) return;
+    spdlog::warn("memory: {} threads for {} at difficulty {} need {} each, the budget {} has room for {} now; "
+                 "using {} (said once)",
+                 wanted, record.task.program_id, record.task.difficulty, format_mib(admission.per_proof),
+                 format_mib(budget_), admission.threads, admission.threads);
 }
 
 void Supervisor::maybe_fetch() {
@@ -357,6 +490,10 @@ void Supervisor::maybe_fetch() {
     // than one queued task per worker in all.
     const std::size_t queued = ledger_.queued();
     if (queued > dispatcher_.idle_count() || queued >= target_workers_) return;
+    if (anonymous_) {
+        take_task(anonymous_->next(), "made");
+        return;
+    }
     shared::GetProofTaskRequest request;
     request.node_id = options_.node_id;
     request.node_type = shared::NodeType::CliProver;
@@ -444,8 +581,19 @@ void Supervisor::worker_idle(Worker& worker) {
     // spawning|busy -> ready
     worker.state = WorkerState::Ready;
     worker.task_id.clear();
+    worker.concurrent = 0;
     if (phase_ == Phase::Stopping) return;
+    if (worker.slot >= static_cast<int>(target_workers_)) {
+        // ready -> stopping: the pool was scaled down while this worker was busy
+        (void)channel_.send(worker.routing_id, shared::wire::Shutdown{});
+        pool_->stop(worker, KillReason::ScaleDown);
+        return;
+    }
     dispatcher_.worker_idle(worker.slot);
+    // A free worker is demand: fill it now rather than at the next tick.
+    dispatch();
+    maybe_fetch();
+    dispatch();
 }
 
 void Supervisor::on_result(Worker& worker, shared::wire::Result&& result) {
@@ -467,6 +615,13 @@ void Supervisor::on_result(Worker& worker, shared::wire::Result&& result) {
         return;
     }
     proofs_ += result.proofs.size();
+    metrics_.proofs_done(result.proofs.size(), clock_.now_us());
+    model_.observe(record->task.program_id, record->task.difficulty, result.peak_rss_bytes,
+                   std::max(1u, std::min<unsigned>(record->threads, static_cast<unsigned>(result.proofs.size()))));
+    if (anonymous_) {
+        ledger_.transition(task_id, TaskState::Accepted, "proved in anonymous mode (nothing is submitted)");
+        return;
+    }
     ledger_.transition(task_id, TaskState::Proved,
                        std::to_string(result.proofs.size()) + " proofs in " +
                            std::to_string(result.total_micros / 1000) + " ms on " +
@@ -530,12 +685,25 @@ void Supervisor::on_failure(Worker& worker, const shared::wire::Failure& failure
     }
 }
 
+// An OOM kill says each of the task's proofs needed more than we thought: at
+// least its share of what the worker held when last seen, and half as much again.
+void Supervisor::learn_from_oom(const Worker& worker) {
+    const TaskRecord* record = ledger_.find(worker.task_id);
+    if (!record) return;
+    const auto& task = record->task;
+    const std::uint64_t seen = worker.rss_bytes / std::max(1u, worker.concurrent);
+    const std::uint64_t now = model_.per_proof(task.program_id, task.difficulty);
+    model_.raise_after_oom(task.program_id, task.difficulty, std::max(seen, now + now / 2));
+    save_memory_model(true);
+}
+
 void Supervisor::on_worker_exit(Worker& worker, const Death& death) {
     dispatcher_.worker_gone(worker.slot);
     const DeathCause cause = classify(death);
     const std::int64_t now = clock_.now_us();
     const bool before_hello = worker.hello_us == 0;
     std::string task_note = "no task";
+    if (is_oom(cause) && !worker.task_id.empty()) learn_from_oom(worker);
     if (!worker.task_id.empty()) {
         const std::string cause_text = std::string(to_string(cause)) + " (" + describe_status(death) + ")";
         ledger_.worker_failed(worker.task_id, cause_text, is_oom(cause));
@@ -551,6 +719,8 @@ void Supervisor::on_worker_exit(Worker& worker, const Death& death) {
     }
     ++restarts_total_;
     ++restarts_by_cause_[std::string(to_string(cause))];
+    metrics_.worker_restart(death.kill_reason == KillReason::MemoryGuard ? "guard" : std::string(to_string(cause)));
+    metrics_.forget_worker(worker.slot);
     const std::int64_t delay = restarts_.on_death(before_hello, now - worker.spawned_us);
     respawn_at_us_[worker.slot] = now + delay;
     spdlog::warn("worker#{}[{}] died: {} ({}){}; {}; replacement in {} ms", worker.slot, worker.pid, to_string(cause),
@@ -566,6 +736,7 @@ void Supervisor::on_worker_exit(Worker& worker, const Death& death) {
 
 void Supervisor::on_fetched(const Outcome& outcome, std::optional<shared::Task>&& task) {
     fetch_in_flight_ = false;
+    metrics_.request("fetch", outcome.status);
     switch (outcome.reply) {
         case Reply::Ok:
             fetch_timer_.on_success();
@@ -579,6 +750,7 @@ void Supervisor::on_fetched(const Outcome& outcome, std::optional<shared::Task>&
         case Reply::RateLimited:
             if (outcome.retry_after_s) fetch_timer_.on_retry_after(*outcome.retry_after_s);
             else fetch_timer_.on_error();
+            metrics_.rate_limit_wait("fetch", fetch_timer_.last_wait_s());
             spdlog::info("fetch: 429 rate limited; next try in {:.1f} s", fetch_timer_.last_wait_s());
             return;
         default:
@@ -624,12 +796,13 @@ void Supervisor::take_task(shared::Task&& task, const char* source) {
         spdlog::info("task {} was accepted already; not proved again", id);
         return;
     }
-    if (std::string_view(source) != "fetched") spdlog::info("task {} {} (assigned to this node earlier)", id, source);
+    if (std::string_view(source) == "resumed") spdlog::info("task {} {} (assigned to this node earlier)", id, source);
     if (!problem.empty()) ledger_.transition(id, verdict, problem);
 }
 
 void Supervisor::on_submitted(const std::string& task_id, const Outcome& outcome) {
     --submits_in_flight_;
+    metrics_.request("submit", outcome.status);
     const std::string status = std::to_string(outcome.status);
     switch (outcome.reply) {
         case Reply::Ok:
@@ -650,6 +823,7 @@ void Supervisor::on_submitted(const std::string& task_id, const Outcome& outcome
         case Reply::Retry:
             if (outcome.retry_after_s) submit_timer_.on_retry_after(*outcome.retry_after_s);
             else submit_timer_.on_error();
+            if (outcome.reply == Reply::RateLimited) metrics_.rate_limit_wait("submit", submit_timer_.last_wait_s());
             spdlog::warn("submit {}: {} {} {}; proof kept, next try in {:.1f} s", task_id, to_string(outcome.reply),
                          outcome.status, outcome.message, submit_timer_.last_wait_s());
             submit_queue_.push_front(task_id);
@@ -666,6 +840,15 @@ void Supervisor::finish_submission(const std::string& task_id, TaskState state, 
 }
 
 void Supervisor::on_signal(int signum) {
+    if (signum == SIGTTIN || signum == SIGTTOU) {
+        // The operator moves the target by one, as with Gunicorn.
+        const unsigned before = target_workers_;
+        target_workers_ = autoscaler_.nudge(signum == SIGTTIN ? 1 : -1);
+        spdlog::info("{}: target {} -> {} workers (within {}:{})", signum == SIGTTIN ? "SIGTTIN" : "SIGTTOU", before,
+                     target_workers_, autoscaler_.min(), autoscaler_.max());
+        stop_surplus_workers();
+        return;
+    }
     ++signals_received_;
     if (signals_received_ == 1) {
         begin_drain(signum == SIGINT ? "SIGINT" : "SIGTERM");
@@ -683,6 +866,7 @@ std::int64_t Supervisor::task_deadline_us(const TaskRecord& record) const {
 }
 
 void Supervisor::log_transition(const TaskRecord& record, TaskState from, TaskState to, const std::string& reason) {
+    metrics_.task_entered(std::string(to_string(to)));
     const auto level = (to == TaskState::Rejected || to == TaskState::Poison || to == TaskState::Malformed ||
                         to == TaskState::Unsupported || to == TaskState::Expired)
                            ? spdlog::level::warn

@@ -10,15 +10,22 @@
 #include <deque>
 #include <map>
 #include <memory>
+#include <set>
+#include <vector>
 #include <string>
 
 #include "shared/clock.h"
 #include "shared/node_key.h"
 #include "shared/worker_codec.h"
+#include "supervisor/admission.h"
+#include "supervisor/anonymous_source.h"
+#include "supervisor/autoscaler.h"
 #include "supervisor/dispatcher.h"
 #include "supervisor/http_client.h"
 #include "supervisor/ledger.h"
 #include "supervisor/memory_guard.h"
+#include "supervisor/memory_model.h"
+#include "supervisor/metrics.h"
 #include "supervisor/options.h"
 #include "supervisor/orchestrator_client.h"
 #include "supervisor/request_timer.h"
@@ -44,7 +51,7 @@ private:
 
     // Set-up and tear-down.
     shared::Status start();
-    void start_memory_guard();
+    void start_memory();
     void load_spool();
     void list_page(const std::string& cursor, int page);
     void on_listed(const Outcome& outcome, std::optional<shared::GetTasksResponse>&& reply, int page);
@@ -64,6 +71,9 @@ private:
     void maybe_submit();
     void check_progress();
     void guard_memory();  // every 200 ms, on its own timer
+    void scale();         // every second
+    void stop_surplus_workers();
+    void update_gauges();
 
     // Events.
     void on_worker_frame(const std::string& routing_id, shared::Expected<shared::wire::Message>&& frame);
@@ -78,6 +88,11 @@ private:
 
     // Helpers.
     void take_task(shared::Task&& task, const char* source);
+    std::vector<BusyLoad> busy_loads();
+    void tell_reduced(const TaskRecord& record, unsigned wanted, const Admission& admission);
+    void learn_from_oom(const Worker& worker);
+    void save_memory_model(bool force);
+    double sample_cpu();
     void worker_idle(Worker& worker);
     void finish_submission(const std::string& task_id, TaskState state, const std::string& reason);
     std::int64_t task_deadline_us(const TaskRecord& record) const;
@@ -109,9 +124,14 @@ private:
     RequestTimer list_timer_;
 
     std::unique_ptr<MemoryGuard> guard_;
+    Autoscaler autoscaler_;
+    MemoryModel model_;
+    std::uint64_t budget_ = 0;
+    Metrics metrics_;
+    std::unique_ptr<AnonymousSource> anonymous_;
     uv_timer_t tick_{};
     uv_timer_t guard_timer_{};
-    uv_signal_t signals_[2]{};
+    uv_signal_t signals_[4]{};  // SIGINT, SIGTERM, SIGTTIN, SIGTTOU
 
     Phase phase_ = Phase::Starting;
     int exit_code_ = 0;
@@ -133,6 +153,12 @@ private:
     std::uint64_t restarts_total_ = 0;
     std::map<std::string, std::uint64_t> restarts_by_cause_;
     std::uint64_t guard_kills_ = 0;
+    unsigned ticks_ = 0;
+    std::uint64_t cpu_total_ = 0;
+    std::uint64_t cpu_idle_ = 0;
+    double cpu_busy_ = 0;
+    std::int64_t model_saved_us_ = 0;
+    std::set<std::string> told_reduced_;  // "(program, difficulty) does not fit" said once each
 };
 
 }  // namespace supervisor

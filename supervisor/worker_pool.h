@@ -34,6 +34,7 @@ struct Worker {
     std::string routing_id;  // the pid in decimal, as the worker sets it
     WorkerState state = WorkerState::Spawning;
     std::string task_id;     // while Busy
+    unsigned concurrent = 0; // proofs of that task running at once
     KillReason kill_reason = KillReason::None;
     std::int64_t spawned_us = 0;
     std::int64_t hello_us = 0;  // 0 until the hello

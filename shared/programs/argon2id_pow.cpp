@@ -176,6 +176,14 @@ Expected<std::uint64_t> find_nonce(const Input& input, unsigned threads) {
     return search.result();
 }
 
+Params params_for_difficulty(int difficulty) {
+    if (difficulty <= 0) return {3, 8 * 1024};      // SMALL
+    if (difficulty <= 3) return {4, 16 * 1024};     // SMALL_MEDIUM
+    if (difficulty <= 5) return {4, 32 * 1024};     // MEDIUM
+    if (difficulty <= 10) return {5, 64 * 1024};    // LARGE
+    return {5, 256 * 1024};                         // EXTRA_LARGE and up
+}
+
 }  // namespace shared::argon2id
 
 namespace shared::programs {

@@ -38,4 +38,16 @@ unsigned leading_zero_bits(ByteView digest);
 // The smallest nonce whose H meets the target, searched with `threads` threads.
 Expected<std::uint64_t> find_nonce(const Input& input, unsigned threads);
 
+// What each difficulty (by wire value) asks of a prover, so that memory per proof
+// grows with difficulty as on the network: SMALL 8 MiB and 3 bits, SMALL_MEDIUM
+// 16 MiB and 4, MEDIUM 32 MiB and 4, LARGE 64 MiB and 5, EXTRA_LARGE and up
+// 256 MiB and 5 (opslimit 1). The local orchestrator issues from it, anonymous
+// mode proves from it.
+struct Params {
+    unsigned target_bits;
+    unsigned memlimit_kib;
+    unsigned opslimit = 1;
+};
+Params params_for_difficulty(int difficulty_wire_value);
+
 }  // namespace shared::argon2id

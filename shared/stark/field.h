@@ -87,6 +87,22 @@ constexpr Fp pow(Fp base, std::uint64_t exp) {
 // zero (the verifier, on adversarial input) treat as a failed check, not a crash.
 constexpr Fp inverse(Fp a) { return pow(a, kModulus - 2); }
 
+// A sum of products with a single reduction: 128-bit accumulation, counting
+// the carries out of bit 128 (2^128 = -2^32 mod p). Good for up to 2^32 terms.
+class DotAccumulator {
+public:
+    void add(Fp a, Fp b) {
+        const unsigned __int128 product = static_cast<unsigned __int128>(a.v) * b.v;
+        sum_ += product;
+        carries_ += sum_ < product;
+    }
+    Fp value() const { return reduce128(sum_) - Fp::raw(carries_ << 32); }
+
+private:
+    unsigned __int128 sum_ = 0;
+    std::uint64_t carries_ = 0;
+};
+
 // 7 generates F_p^*, so it is also a quadratic non-residue (the extension is
 // F_p[X]/(X^2 - 7)) and a coset shift disjoint from every 2-power subgroup.
 inline constexpr Fp kGenerator = Fp::raw(7);
@@ -146,5 +162,21 @@ constexpr Fp2 inverse(Fp2 a) {
     const Fp inv = inverse(norm);
     return {a.c0 * inv, -(a.c1 * inv)};
 }
+
+// sum_i a_i·v_i for extension weights a_i: base-field values take the lazy
+// path (two accumulators), extension values the plain one.
+class ExtDot {
+public:
+    void add(Fp2 a, Fp v) {
+        c0_.add(a.c0, v);
+        c1_.add(a.c1, v);
+    }
+    void add(Fp2 a, Fp2 v) { plain_ += a * v; }
+    Fp2 value() const { return Fp2(c0_.value(), c1_.value()) + plain_; }
+
+private:
+    DotAccumulator c0_, c1_;
+    Fp2 plain_;
+};
 
 }  // namespace shared::stark

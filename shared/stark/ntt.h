@@ -31,6 +31,7 @@ public:
 
 private:
     void dif_bit_reversed(std::span<Fp> values) const;
+    void dit_from_bit_reversed(std::span<Fp> values) const;
 
     unsigned log_size_;
     Fp root_;

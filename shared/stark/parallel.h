@@ -9,10 +9,13 @@
 
 namespace shared::stark {
 
-// Calls body(begin, end) on disjoint chunks covering [0, count); the calling
-// thread runs the first chunk itself so that threads == 1 spawns nothing.
-// Every phase of the prover goes through here, which is how a proof uses all
-// the threads it is given even when a task has a single input.
+// Calls body(begin, end) on disjoint ranges covering [0, count), using up to
+// `threads` threads; the calling thread is one of them, so threads == 1
+// spawns nothing. Every phase of the prover goes through here, which is how a
+// proof uses all the threads it is given even when a task has a single input.
+// Ranges are handed out a granule at a time (about 8 per thread) rather than
+// one block per thread: a thread that starts late, its core busy elsewhere,
+// takes fewer granules instead of holding everyone up.
 template <class Body>
 void parallel_for(unsigned threads, std::size_t count, Body&& body) {
     const std::size_t workers = std::max<std::size_t>(1, std::min<std::size_t>(threads, count));
@@ -20,19 +23,18 @@ void parallel_for(unsigned threads, std::size_t count, Body&& body) {
         if (count != 0) body(std::size_t{0}, count);
         return;
     }
-    const std::size_t chunk = (count + workers - 1) / workers;
-    {
-        std::vector<std::jthread> pool;
-        pool.reserve(workers - 1);
-        for (std::size_t w = 1; w < workers; ++w) {
-            const std::size_t begin = w * chunk;
-            const std::size_t end = std::min(count, begin + chunk);
-            if (begin >= end) break;
-            pool.emplace_back([&body, begin, end] { body(begin, end); });
+    const std::size_t granule = std::max<std::size_t>(1, count / (workers * 8));
+    std::atomic<std::size_t> next{0};
+    auto run = [&] {
+        for (std::size_t begin = next.fetch_add(granule); begin < count; begin = next.fetch_add(granule)) {
+            body(begin, std::min(count, begin + granule));
         }
-        body(std::size_t{0}, std::min(count, chunk));
-    }  // the jthreads join here
-}
+    };
+    std::vector<std::jthread> pool;
+    pool.reserve(workers - 1);
+    for (std::size_t w = 1; w < workers; ++w) pool.emplace_back(run);
+    run();
+}  // the jthreads join here, before `next` and `body` go out of scope
 
 // Calls body(i) for each i in [0, count), for a few large tasks (one NTT each)
 // handed out through a shared counter, so that 17 tasks on 2 threads end

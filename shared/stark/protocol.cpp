@@ -119,10 +119,6 @@ std::vector<Fp2> challenge_powers(Fp2 challenge, std::size_t count) {
     return out;
 }
 
-}  // namespace shared::stark
-
-namespace shared::stark {
-
 DeepCombiner::DeepCombiner(Fp2 gamma, std::span<const Fp2> ood) : gamma_(challenge_powers(gamma, kDeepTerms)) {
     for (unsigned c = 0; c < kColumns; ++c) {
         k_z_ += gamma_[c] * ood[c];

@@ -110,11 +110,13 @@ template <class V>
 Numerators numerators(const V* cur, const V* next, const Fp2* alpha, const Statement& s) {
     Numerators out;
     // Each digit d satisfies d(d-1)(d-2)(d-3) = 0, written (d^2-3d)(d^2-3d+2).
+    ExtDot digits;
     for (unsigned j = 0; j < kDigits; ++j) {
         const V d = cur[1 + j];
         const V t = d * (d - V(Fp::raw(3)));
-        out.every_row += alpha[j] * (t * (t + V(Fp::raw(2))));
+        digits.add(alpha[j], t * (t + V(Fp::raw(2))));
     }
+    out.every_row = digits.value();
     const V b = value_b(cur);
     const V b_next = value_b(next);
     // a' = b, and b' = a + b or a + b - 2^32: with a, b, b' all below 2^32,
@@ -130,10 +132,6 @@ Numerators numerators(const V* cur, const V* next, const Fp2* alpha, const State
 
 std::vector<Fp2> challenge_powers(Fp2 challenge, std::size_t count);
 
-}  // namespace shared::stark
-
-namespace shared::stark {
-
 // The DEEP composition: for each LDE point x,
 //   sum_c g_c (T_c(x) - T_c(z)) / (x - z) + sum_c g'_c (T_c(x) - T_c(zg)) / (x - zg)
 //   + sum_t g''_t (H_t(x) - H_t(z)) / (x - z),
@@ -145,14 +143,13 @@ public:
     // trace_row: kColumns values; comp_row: kSegments values; the two inverses
     // are 1/(x - z) and 1/(x - z·g).
     Fp2 value(const Fp* trace_row, const Fp2* comp_row, Fp2 inv_at_z, Fp2 inv_at_zg) const {
-        Fp2 num_z = -k_z_;
-        Fp2 num_zg = -k_zg_;
+        ExtDot num_z, num_zg;
         for (unsigned c = 0; c < kColumns; ++c) {
-            num_z += gamma_[c] * trace_row[c];
-            num_zg += gamma_[kColumns + c] * trace_row[c];
+            num_z.add(gamma_[c], trace_row[c]);
+            num_zg.add(gamma_[kColumns + c], trace_row[c]);
         }
-        for (unsigned t = 0; t < kSegments; ++t) num_z += gamma_[2 * kColumns + t] * comp_row[t];
-        return num_z * inv_at_z + num_zg * inv_at_zg;
+        for (unsigned t = 0; t < kSegments; ++t) num_z.add(gamma_[2 * kColumns + t], comp_row[t]);
+        return (num_z.value() - k_z_) * inv_at_z + (num_zg.value() - k_zg_) * inv_at_zg;
     }
 
 private:

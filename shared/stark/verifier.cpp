@@ -26,6 +26,10 @@ Expected<Challenges> replay(Transcript& t, const Proof& p, const Layout& l) {
     c.alpha = challenge_powers(t.challenge_ext(), kConstraints);
     t.absorb_digest(p.comp_root);
     c.z = t.challenge_ext();
+    // Outside F_p, z is no LDE point and no N-th root of unity (those all lie in
+    // F_p), so no divisor below can vanish. Inside it (probability 2^-64) the
+    // proof is refused, as the prover refuses to make it.
+    if (c.z.c1 == Fp::zero()) return fail("out-of-domain point fell in the base field");
     for (Fp2 v : p.ood) t.absorb_ext(v);
     c.gamma = t.challenge_ext();
     c.betas.push_back(t.challenge_ext());

@@ -7,13 +7,8 @@
 namespace orch {
 
 Argon2Params argon2_params_for(shared::Difficulty difficulty) {
-    switch (difficulty) {
-        case shared::Difficulty::Small: return {3, 8 * 1024};
-        case shared::Difficulty::SmallMedium: return {4, 16 * 1024};
-        case shared::Difficulty::Medium: return {4, 32 * 1024};
-        case shared::Difficulty::Large: return {5, 64 * 1024};
-        default: return {5, 256 * 1024};  // EXTRA_LARGE and up
-    }
+    const auto params = shared::argon2id::params_for_difficulty(static_cast<int>(difficulty));
+    return {params.target_bits, params.memlimit_kib, params.opslimit};
 }
 
 // fib_input_initial's own table, so that n and the trace size agree.

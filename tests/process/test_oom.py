@@ -86,6 +86,7 @@ def run_in(workdir, started, version, path):
     wrapper = ["sh", "-c", 'echo $$ > "%s/cgroup.procs" && exec "$@"' % path, "sh"]
     supervisor = harness.Supervisor(workdir, orchestrator.url, "--workers", "2", "--per-task-threads", "2",
                                     "--max-tasks", str(TASKS), "--allow-test-programs", "--no-memory-guard",
+                                    "--memory-per-proof", "10M",
                                     wrapper=wrapper)
     started.append(supervisor)
     status = supervisor.wait(240)

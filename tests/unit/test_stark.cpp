@@ -13,6 +13,7 @@
 #include "shared/stark/proof.h"
 #include "shared/stark/protocol.h"
 #include "shared/stark/stark.h"
+#include "shared/stark/testing.h"
 
 using namespace shared::stark;
 
@@ -62,6 +63,20 @@ TEST_CASE("Goldilocks arithmetic agrees with 128-bit reference arithmetic") {
     CHECK(unit * unit == Fp2(Fp::raw(7)));  // X^2 = 7
 }
 
+TEST_CASE("lazy dot products match term-by-term sums, carries included") {
+    Lcg rng;
+    DotAccumulator lazy;
+    Fp plain;
+    for (int i = 0; i < 40; ++i) {
+        // Values near p make most 128-bit partial sums carry.
+        const Fp a = Fp::raw(kModulus - 1 - rng.next() % 1000);
+        const Fp b = i % 3 == 0 ? rng.fp() : Fp::raw(kModulus - 1 - rng.next() % 1000);
+        lazy.add(a, b);
+        plain += a * b;
+        CHECK(lazy.value() == plain);
+    }
+}
+
 TEST_CASE("roots of unity have exactly their order") {
     for (unsigned k : {1u, 5u, 20u, 32u}) {
         const Fp w = root_of_unity(k);
@@ -88,6 +103,20 @@ TEST_CASE("NTT evaluates polynomials and inverts") {
     ntt.forward(round);
     ntt.inverse(round);
     CHECK(round == coefs);
+}
+
+TEST_CASE("the DIT coset transform agrees with the DIF one, below and above the cache block") {
+    Lcg rng;
+    for (unsigned log_n : {1u, 2u, 7u, 15u, 16u, 17u}) {
+        CAPTURE(log_n);
+        const Ntt ntt(log_n);
+        std::vector<Fp> coefs(ntt.size());
+        for (auto& c : coefs) c = rng.fp();
+        std::vector<Fp> dif(ntt.size()), dit(ntt.size());
+        ntt.coset_forward(coefs, kGenerator, dif);
+        ntt.scaled_forward(coefs, powers(kGenerator, ntt.size()), dit);
+        CHECK(dif == dit);
+    }
 }
 
 TEST_CASE("FRI fold of a coset is sum_k beta^k f_k(x^8)") {
@@ -186,6 +215,38 @@ TEST_CASE("a proof is bound to its input, output and program id") {
     CHECK(verify_fib("fib_input_initial_v2", {9, 1, 1}, *foreign).ok());
     auto rejected = verify_fib(kFibProgramId, {9, 1, 1}, *foreign);
     CHECK_FALSE(rejected.ok());
+}
+
+TEST_CASE("a prover cheating on one constraint is caught by the verifier") {
+    const FibInput input{9, 1, 1};
+    using Columns = std::vector<std::vector<Fp>>;
+    // The hook itself, left honest, still yields a valid proof.
+    auto honest = prove_fib_tampered(kFibProgramId, input, 2, [](Columns&, std::uint32_t&) {});
+    REQUIRE(honest.ok());
+    CHECK(verify_fib(kFibProgramId, input, *honest).ok());
+
+    SUBCASE("a false output on an honest trace: only the output boundary breaks") {
+        auto proof = prove_fib_tampered(kFibProgramId, input, 2, [](Columns&, std::uint32_t& out) { out += 1; });
+        REQUIRE(proof.ok());
+        CHECK_FALSE(verify_fib(kFibProgramId, input, *proof).ok());
+    }
+    SUBCASE("an out-of-range digit with the same b: only the range check breaks") {
+        auto proof = prove_fib_tampered(kFibProgramId, input, 2, [](Columns& cols, std::uint32_t&) {
+            // Row 3 holds b = 5 = 1 + 1·4; write it as 5 + 0·4 instead.
+            REQUIRE(cols[1][3] == Fp::raw(1));
+            REQUIRE(cols[2][3] == Fp::raw(1));
+            cols[1][3] = Fp::raw(5);
+            cols[2][3] = Fp::zero();
+        });
+        REQUIRE(proof.ok());
+        CHECK_FALSE(verify_fib(kFibProgramId, input, *proof).ok());
+    }
+    SUBCASE("a broken step: only the transition breaks") {
+        auto proof = prove_fib_tampered(kFibProgramId, input, 2,
+                                        [](Columns& cols, std::uint32_t&) { cols[0][4] += Fp::one(); });
+        REQUIRE(proof.ok());
+        CHECK_FALSE(verify_fib(kFibProgramId, input, *proof).ok());
+    }
 }
 
 TEST_CASE("every sampled single-byte corruption is rejected") {

@@ -1,0 +1,197 @@
+// The identity file: read and checked as JSON (nlohmann), written whole or not at all.
+#include "supervisor/node_config.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <nlohmann/json.hpp>
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+
+#include "shared/eip55.h"
+
+namespace supervisor {
+namespace {
+
+// A hand-edited file that grew past this is not ours; refusing it keeps a bad
+// path (a log, a device) from being read into memory.
+constexpr std::size_t kMaxConfigBytes = 64 * 1024;
+
+class UniqueFd {
+public:
+    explicit UniqueFd(int fd) : fd_(fd) {}
+    UniqueFd(const UniqueFd&) = delete;
+    UniqueFd& operator=(const UniqueFd&) = delete;
+    ~UniqueFd() { if (fd_ >= 0) ::close(fd_); }
+    int get() const { return fd_; }
+    // Closing can report a deferred write error, so the writer checks it.
+    int close() { const int rc = ::close(fd_); fd_ = -1; return rc; }
+
+private:
+    int fd_;
+};
+
+shared::Error file_error(const std::filesystem::path& path, const std::string& what) {
+    return shared::fail("config file " + path.string() + ": " + what);
+}
+
+shared::Error errno_error(const std::filesystem::path& path, const std::string& what) {
+    return file_error(path, what + ": " + std::strerror(errno));
+}
+
+// nullopt when the file does not exist; otherwise its bytes or an error.
+shared::Expected<std::optional<std::string>> read_file(const std::filesystem::path& path) {
+    UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+    if (fd.get() < 0) {
+        if (errno == ENOENT) return std::optional<std::string>();
+        return errno_error(path, "cannot open");
+    }
+    struct stat st {};
+    if (::fstat(fd.get(), &st) != 0) return errno_error(path, "cannot stat");
+    if (!S_ISREG(st.st_mode)) return file_error(path, "not a regular file");
+    std::string text;
+    char buffer[4096];
+    for (;;) {
+        const ssize_t n = ::read(fd.get(), buffer, sizeof buffer);
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) return errno_error(path, "cannot read");
+        if (n == 0) break;
+        text.append(buffer, static_cast<std::size_t>(n));
+        if (text.size() > kMaxConfigBytes) return file_error(path, "larger than 64 KiB; not a provenode config");
+    }
+    return std::optional<std::string>(std::move(text));
+}
+
+// A missing field is empty; a present one must be a string.
+shared::Status read_field(const nlohmann::json& json, const char* name, std::string& out) {
+    const auto it = json.find(name);
+    if (it == json.end()) return shared::Ok{};
+    if (!it->is_string()) return shared::fail(std::string(name) + " is " + it->type_name() + ", expected a string");
+    out = it->get<std::string>();
+    return shared::Ok{};
+}
+
+shared::Expected<NodeConfig> parse(const std::string& text) {
+    nlohmann::json json;
+    try {
+        json = nlohmann::json::parse(text);
+    } catch (const nlohmann::json::exception& e) {
+        return shared::fail(std::string("not JSON (") + e.what() + ")");
+    }
+    if (!json.is_object()) return shared::fail(std::string("is a JSON ") + json.type_name() + ", expected an object");
+    NodeConfig config;
+    const std::pair<const char*, std::string*> fields[] = {{"user_id", &config.user_id},
+                                                           {"wallet_address", &config.wallet_address},
+                                                           {"node_id", &config.node_id},
+                                                           {"orchestrator_url", &config.orchestrator_url}};
+    for (const auto& [name, field] : fields) {
+        if (auto s = read_field(json, name, *field); !s) return shared::fail(s.error());
+    }
+    const std::string& url = config.orchestrator_url;
+    if (!url.empty() && !url.starts_with("http://") && !url.starts_with("https://")) {
+        return shared::fail("orchestrator_url '" + url + "' is not an http:// or https:// URL");
+    }
+    if (!config.wallet_address.empty()) {
+        if (auto s = shared::check_wallet_address(config.wallet_address); !s) {
+            return shared::fail("wallet_address " + s.error());
+        }
+    }
+    return config;
+}
+
+std::string to_json(const NodeConfig& config) {
+    nlohmann::json json = nlohmann::json::object();
+    // Empty fields are left out, so the file shows what registration has happened.
+    if (!config.user_id.empty()) json["user_id"] = config.user_id;
+    if (!config.wallet_address.empty()) json["wallet_address"] = config.wallet_address;
+    if (!config.node_id.empty()) json["node_id"] = config.node_id;
+    if (!config.orchestrator_url.empty()) json["orchestrator_url"] = config.orchestrator_url;
+    return json.dump(2) + "\n";
+}
+
+// Missing directories above the file get mode 0700: the file says which wallet
+// this machine proves for, which is nobody else's business.
+shared::Status ensure_parent(const std::filesystem::path& path) {
+    std::filesystem::path dir;
+    for (const auto& part : path.parent_path()) {
+        dir /= part;
+        if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) {
+            return errno_error(path, "cannot create directory " + dir.string());
+        }
+    }
+    return shared::Ok{};
+}
+
+shared::Status write_all(int fd, const std::string& text) {
+    std::size_t done = 0;
+    while (done < text.size()) {
+        const ssize_t n = ::write(fd, text.data() + done, text.size() - done);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) return shared::fail(std::strerror(errno));
+        done += static_cast<std::size_t>(n);
+    }
+    return shared::Ok{};
+}
+
+// A rename is durable only once the directory that holds the new name is synced.
+shared::Status fsync_directory(const std::filesystem::path& dir) {
+    UniqueFd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (fd.get() < 0 || ::fsync(fd.get()) != 0) return shared::fail(std::strerror(errno));
+    return shared::Ok{};
+}
+
+}  // namespace
+
+shared::Expected<std::optional<NodeConfig>> NodeConfig::load(const std::filesystem::path& path) {
+    auto text = read_file(path);
+    if (!text) return shared::fail(text.error());
+    if (!*text) return std::optional<NodeConfig>();
+    auto config = parse(**text);
+    if (!config) return file_error(path, config.error());
+    return std::optional<NodeConfig>(std::move(*config));
+}
+
+// Temp file, fsync, rename, fsync of the directory: a crash leaves the old file or
+// the new one, never a truncated file that would forget the node id.
+shared::Status NodeConfig::save(const std::filesystem::path& path) const {
+    if (auto s = ensure_parent(path); !s) return s;
+    const std::filesystem::path temp = path.string() + ".tmp." + std::to_string(::getpid());
+    UniqueFd fd(::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600));
+    if (fd.get() < 0) return errno_error(temp, "cannot create");
+    shared::Status written = write_all(fd.get(), to_json(*this));
+    if (written && ::fsync(fd.get()) != 0) written = shared::fail(std::strerror(errno));
+    if (written && fd.close() != 0) written = shared::fail(std::strerror(errno));
+    if (written && ::rename(temp.c_str(), path.c_str()) != 0) written = shared::fail(std::strerror(errno));
+    if (!written) {
+        ::unlink(temp.c_str());
+        return file_error(path, "cannot write: " + written.error());
+    }
+    const std::filesystem::path parent = path.parent_path().empty() ? "." : path.parent_path();
+    if (auto synced = fsync_directory(parent); !synced) {
+        return file_error(path, "cannot sync directory " + parent.string() + ": " + synced.error());
+    }
+    return shared::Ok{};
+}
+
+shared::Expected<bool> NodeConfig::remove(const std::filesystem::path& path) {
+    if (::unlink(path.c_str()) == 0) return true;
+    if (errno == ENOENT) return false;
+    return errno_error(path, "cannot remove");
+}
+
+std::filesystem::path default_config_path() {
+    // The XDG spec says a relative XDG_CONFIG_HOME is invalid and must be ignored.
+    if (const char* xdg = std::getenv("XDG_CONFIG_HOME"); xdg && *xdg == '/') {
+        return std::filesystem::path(xdg) / "provenode" / "config.json";
+    }
+    if (const char* home = std::getenv("HOME"); home && *home) {
+        return std::filesystem::path(home) / ".config" / "provenode" / "config.json";
+    }
+    // A service account without a home directory: the system-wide place.
+    return std::filesystem::path("/etc/provenode/config.json");
+}
+
+}  // namespace supervisor
