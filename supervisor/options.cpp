@@ -73,7 +73,7 @@ struct RawFlags {
     std::string workers, per_task_threads, max_difficulty, max_tasks, max_threads;
     std::string min_fetch_interval, fetch_backoff, submit_backoff, startup_jitter;
     std::string drain_timeout, task_timeout, state_dir;
-    std::string max_worker_memory, memory_reserve, memory_per_proof;
+    std::string max_worker_memory, memory_reserve, memory_per_proof, scale_cooldown;
     std::string config, location;
 };
 
@@ -98,6 +98,7 @@ void add_flags(CLI::App& app, Options& o, RawFlags& raw) {
     app.add_flag("!--no-memory-guard", o.memory_guard, "Leave memory limits to the kernel's OOM killer");
     app.add_option("--memory-per-proof", raw.memory_per_proof, "Memory a proof is assumed to need until learned (default 4G)");
     app.add_option("--metrics-addr", o.metrics_addr, "Serve Prometheus metrics on HOST:PORT");
+    app.add_option("--scale-cooldown", raw.scale_cooldown, "Seconds between two steps of scaling down (default 30)");
     app.add_flag("--anonymous", o.anonymous, "Prove built-in inputs continuously, with no network at all");
     app.add_option("--anonymous-program", o.anonymous_program, "Program of anonymous mode (default argon2id_pow)");
     app.add_option("--worker-path", o.worker_path, "The worker executable");
@@ -163,6 +164,7 @@ shared::Status apply(const RawFlags& raw, Options& o) {
     if (auto s = seconds_flag("--min-fetch-interval", raw.min_fetch_interval, o.min_fetch_interval_s); !s) return s;
     if (auto s = seconds_flag("--startup-jitter", raw.startup_jitter, o.startup_jitter_s); !s) return s;
     if (auto s = seconds_flag("--drain-timeout", raw.drain_timeout, o.drain_timeout_s); !s) return s;
+    if (auto s = seconds_flag("--scale-cooldown", raw.scale_cooldown, o.scale_cooldown_s); !s) return s;
     if (!raw.task_timeout.empty()) {
         double t = 0;
         if (auto s = seconds_flag("--task-timeout", raw.task_timeout, t); !s) return s;

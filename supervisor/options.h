@@ -47,6 +47,7 @@ struct Options {
     std::uint64_t memory_per_proof = 4ull << 30;       // before anything is learned
     bool memory_guard = true;
 
+    double scale_cooldown_s = 30;  // between two scaling steps down
     std::string metrics_addr;  // HOST:PORT of the Prometheus endpoint; empty: off
     bool anonymous = false;    // prove built-in inputs, no network at all
     std::string anonymous_program = "argon2id_pow";

@@ -73,7 +73,7 @@ Supervisor::Supervisor(Options options, shared::NodeKey key, std::string worker_
       fetch_timer_(clock_, timer_config(options_.min_fetch_interval_s, options_.fetch_backoff, 7.5), random_seed()),
       submit_timer_(clock_, timer_config(0, options_.submit_backoff, 2.0), random_seed() + 1),
       list_timer_(clock_, timer_config(0, options_.fetch_backoff, 7.5), random_seed() + 2),
-      autoscaler_(clock_, options_.min_workers, options_.max_workers),
+      autoscaler_(clock_, options_.min_workers, options_.max_workers, shared::seconds_to_us(options_.scale_cooldown_s)),
       model_(options_.memory_per_proof) {
     target_workers_ = options_.min_workers;
     if (options_.anonymous) {
