@@ -23,6 +23,10 @@ Metrics::Metrics() : registry_(std::make_shared<prometheus::Registry>()) {
                                .Name("provenode_rate_limit_wait_seconds_total")
                                .Help("Seconds waited because the orchestrator said 429 or Retry-After")
                                .Register(*registry_);
+    bad_replies_ = &BuildCounter()
+                        .Name("provenode_bad_replies_total")
+                        .Help("Replies whose body was garbage, cut short, oversized or out of bounds")
+                        .Register(*registry_);
     workers_ = &BuildGauge().Name("provenode_workers").Help("Workers by state").Register(*registry_);
     worker_rss_ = &BuildGauge().Name("provenode_worker_rss_bytes").Help("Resident memory of each worker").Register(*registry_);
     proofs_ = &BuildCounter().Name("provenode_proofs_total").Help("Proofs made").Register(*registry_).Add({});
@@ -88,6 +92,8 @@ void Metrics::target_workers(unsigned target) { target_->Set(target); }
 void Metrics::request(const std::string& endpoint, long status) {
     requests_->Add({{"endpoint", endpoint}, {"status", status == 0 ? "error" : std::to_string(status)}}).Increment();
 }
+
+void Metrics::bad_reply(const std::string& endpoint) { bad_replies_->Add({{"endpoint", endpoint}}).Increment(); }
 
 void Metrics::rate_limit_wait(const std::string& endpoint, double seconds) {
     rate_limit_seconds_->Add({{"endpoint", endpoint}}).Increment(seconds);

@@ -41,6 +41,7 @@ public:
     void target_workers(unsigned target);
     void request(const std::string& endpoint, long status);  // status 0: no response
     void rate_limit_wait(const std::string& endpoint, double seconds);
+    void bad_reply(const std::string& endpoint);  // a 2xx whose body did not decode within its bounds
 
 private:
     std::shared_ptr<prometheus::Registry> registry_;
@@ -49,6 +50,7 @@ private:
     prometheus::Family<prometheus::Counter>* restarts_;
     prometheus::Family<prometheus::Counter>* requests_;
     prometheus::Family<prometheus::Counter>* rate_limit_seconds_;
+    prometheus::Family<prometheus::Counter>* bad_replies_;
     prometheus::Family<prometheus::Gauge>* workers_;
     prometheus::Family<prometheus::Gauge>* worker_rss_;
     prometheus::Counter* proofs_;

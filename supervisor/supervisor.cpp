@@ -15,7 +15,9 @@
 #include "shared/bounds.h"
 #include "shared/cgroup.h"
 #include "shared/program.h"
+#include "supervisor/identity.h"
 #include "supervisor/submission.h"
+#include "supervisor/telemetry.h"
 
 namespace supervisor {
 
@@ -74,7 +76,8 @@ Supervisor::Supervisor(Options options, shared::NodeKey key, std::string worker_
       submit_timer_(clock_, timer_config(0, options_.submit_backoff, 2.0), random_seed() + 1),
       list_timer_(clock_, timer_config(0, options_.fetch_backoff, 7.5), random_seed() + 2),
       autoscaler_(clock_, options_.min_workers, options_.max_workers, shared::seconds_to_us(options_.scale_cooldown_s)),
-      model_(options_.memory_per_proof) {
+      model_(options_.memory_per_proof),
+      difficulty_(options_.max_difficulty) {
     target_workers_ = options_.min_workers;
     if (options_.anonymous) {
         const int difficulty = static_cast<int>(options_.max_difficulty.value_or(shared::Difficulty::SmallMedium));
@@ -129,11 +132,26 @@ shared::Status Supervisor::start() {
                      options_.min_workers, options_.max_workers);
         return shared::Ok{};
     }
-    spdlog::info("node {} starting: {}..{} workers, {} threads per task, orchestrator {}, state {}", options_.node_id,
-                 options_.min_workers, options_.max_workers, options_.per_task_threads, options_.orchestrator_url,
-                 options_.state_dir.string());
+    gflops_ = estimate_gflops(std::thread::hardware_concurrency());
+    spdlog::info("node {} starting: {}..{} workers, {} threads per task, difficulty {}, orchestrator {}, state {}, "
+                 "about {:.0f} GFLOP/s",
+                 options_.node_id, options_.min_workers, options_.max_workers, options_.per_task_threads,
+                 difficulty_.adaptive() ? "adaptive from " + std::string(to_string(difficulty_.requested()))
+                                        : std::string(to_string(difficulty_.requested())),
+                 options_.orchestrator_url, options_.state_dir.string(), gflops_);
     resuming_ = true;  // the first fetch waits for the first listing of assigned tasks
     next_list_us_ = clock_.now_us();
+    checking_node_ = true;  // and both wait for the orchestrator to confirm the node
+    check_node(client_, options_.node_id, [this](shared::Expected<std::string> known) {
+        checking_node_ = false;
+        if (!known) {
+            exit_code_ = 2;
+            spdlog::critical("{}", known.error());
+            stop_now("unknown node");
+        } else if (!known->empty()) {
+            spdlog::warn("{}; starting anyway", *known);
+        }
+    });
     return shared::Ok{};
 }
 
@@ -209,7 +227,8 @@ void Supervisor::load_spool() {
 // Tasks the server already assigned to this node (e.g. before a crash, or a task
 // whose fetch reply was lost) are listed at start and every few minutes.
 void Supervisor::maybe_list() {
-    if (anonymous_ || phase_ != Phase::Running || listing_ || clock_.now_us() < next_list_us_ || !list_timer_.ready()) {
+    if (anonymous_ || checking_node_ || phase_ != Phase::Running || listing_ || clock_.now_us() < next_list_us_ ||
+        !list_timer_.ready()) {
         return;
     }
     listing_ = true;
@@ -228,6 +247,7 @@ void Supervisor::on_listed(const Outcome& outcome, std::optional<shared::GetTask
     metrics_.request("list", outcome.status);
     if (outcome.reply == Reply::RateLimited && outcome.retry_after_s) metrics_.rate_limit_wait("list", *outcome.retry_after_s);
     if (!reply) {
+        if (outcome.status >= 200 && outcome.status < 300) metrics_.bad_reply("list");
         if (outcome.retry_after_s) list_timer_.on_retry_after(*outcome.retry_after_s);
         else list_timer_.on_error();
         spdlog::warn("list of assigned tasks: {} {}: {}; next try in {:.1f} s", to_string(outcome.reply),
@@ -483,7 +503,7 @@ void Supervisor::tell_reduced(const TaskRecord& record, unsigned wanted, const A
 }
 
 void Supervisor::maybe_fetch() {
-    if (phase_ != Phase::Running || fetch_in_flight_ || resuming_ || !fetch_timer_.ready()) return;
+    if (phase_ != Phase::Running || fetch_in_flight_ || resuming_ || checking_node_ || !fetch_timer_.ready()) return;
     const std::uint64_t accepted = ledger_.count(TaskState::Accepted);
     if (options_.max_tasks && accepted + ledger_.held() >= *options_.max_tasks) return;
     // Demand-driven: keep about one task waiting per idle worker, and no more
@@ -498,7 +518,7 @@ void Supervisor::maybe_fetch() {
     request.node_id = options_.node_id;
     request.node_type = shared::NodeType::CliProver;
     request.ed25519_public_key.assign(key_.public_key().begin(), key_.public_key().end());
-    request.max_difficulty = static_cast<int>(options_.max_difficulty.value_or(shared::Difficulty::SmallMedium));
+    request.max_difficulty = static_cast<int>(difficulty_.requested());
     fetch_in_flight_ = true;
     fetch_timer_.on_sent();
     client_.fetch_task(request, [this](const Outcome& outcome, std::optional<shared::Task>&& task) {
@@ -609,7 +629,10 @@ void Supervisor::on_result(Worker& worker, shared::wire::Result&& result) {
     worker_idle(worker);
     TaskRecord* record = ledger_.find(task_id);
     if (!record) return;
-    auto submission = build_submission(record->task, result.proofs, key_, std::nullopt);
+    const double took_s = (clock_.now_us() - record->dispatched_us) / 1e6;
+    difficulty_.on_finished(record->task.difficulty, took_s, task_deadline_us(*record) / 1e6);
+    auto submission = build_submission(record->task, result.proofs, key_,
+                                       make_telemetry(gflops_, result.peak_rss_bytes, budget_, options_.location));
     if (!submission) {
         ledger_.worker_failed(task_id, "bad result: " + submission.error(), false);
         return;
@@ -704,6 +727,16 @@ void Supervisor::on_worker_exit(Worker& worker, const Death& death) {
     const bool before_hello = worker.hello_us == 0;
     std::string task_note = "no task";
     if (is_oom(cause) && !worker.task_id.empty()) learn_from_oom(worker);
+    if ((is_oom(cause) || cause == DeathCause::Overdue) && !worker.task_id.empty()) {
+        if (const TaskRecord* record = ledger_.find(worker.task_id)) {
+            const auto before = difficulty_.requested();
+            difficulty_.on_too_hard(record->task.difficulty);
+            if (difficulty_.requested() != before) {
+                spdlog::info("difficulty: {} -> {} after {}", to_string(before), to_string(difficulty_.requested()),
+                             to_string(cause));
+            }
+        }
+    }
     if (!worker.task_id.empty()) {
         const std::string cause_text = std::string(to_string(cause)) + " (" + describe_status(death) + ")";
         ledger_.worker_failed(worker.task_id, cause_text, is_oom(cause));
@@ -740,6 +773,7 @@ void Supervisor::on_fetched(const Outcome& outcome, std::optional<shared::Task>&
     switch (outcome.reply) {
         case Reply::Ok:
             fetch_timer_.on_success();
+            difficulty_.on_assigned(task->difficulty);
             take_task(std::move(*task), "fetched");
             dispatch();
             return;
@@ -759,6 +793,7 @@ void Supervisor::on_fetched(const Outcome& outcome, std::optional<shared::Task>&
                          outcome.message, fetch_timer_.last_wait_s());
             // A 2xx we could not read may still have assigned us a task: look for it soon.
             if (outcome.status >= 200 && outcome.status < 300) {
+                metrics_.bad_reply("fetch");
                 next_list_us_ = std::min(next_list_us_, clock_.now_us() + 1'000'000);
             }
     }

@@ -20,6 +20,7 @@
 #include "supervisor/admission.h"
 #include "supervisor/anonymous_source.h"
 #include "supervisor/autoscaler.h"
+#include "supervisor/difficulty_policy.h"
 #include "supervisor/dispatcher.h"
 #include "supervisor/http_client.h"
 #include "supervisor/ledger.h"
@@ -129,6 +130,9 @@ private:
     std::uint64_t budget_ = 0;
     Metrics metrics_;
     std::unique_ptr<AnonymousSource> anonymous_;
+    DifficultyPolicy difficulty_;
+    double gflops_ = 0;
+    bool checking_node_ = false;
     uv_timer_t tick_{};
     uv_timer_t guard_timer_{};
     uv_signal_t signals_[4]{};  // SIGINT, SIGTERM, SIGTTIN, SIGTTOU

@@ -343,16 +343,17 @@ Expected<std::vector<Fp2>> final_polynomial(const std::vector<Fp2>& layer, Fp sh
 }
 
 // The smallest nonce that meets the grinding target, searched in rounds of
-// kBatch per thread: deterministic whatever the thread count.
+// `batch` nonces per thread (a round covers about twice the expected work):
+// deterministic whatever the thread count.
 std::uint64_t grind(const Transcript& t, unsigned threads) {
-    constexpr std::uint64_t kBatch = 1 << 14;  // two threads expect to finish 2^16 in two rounds
     constexpr std::uint64_t kNone = std::numeric_limits<std::uint64_t>::max();
-    for (std::uint64_t base = 0;; base += kBatch * threads) {
+    const std::uint64_t batch = std::max<std::uint64_t>(1024, (std::uint64_t{2} << kGrindingBits) / threads);
+    for (std::uint64_t base = 0;; base += batch * threads) {
         std::vector<std::uint64_t> found(threads, kNone);
         parallel_for(threads, threads, [&](std::size_t lo, std::size_t hi) {
             for (std::size_t w = lo; w < hi; ++w) {
-                for (std::uint64_t i = 0; i < kBatch; ++i) {
-                    const std::uint64_t nonce = base + w * kBatch + i;
+                for (std::uint64_t i = 0; i < batch; ++i) {
+                    const std::uint64_t nonce = base + w * batch + i;
                     if (t.pow_ok(nonce, kGrindingBits)) {
                         found[w] = nonce;
                         break;

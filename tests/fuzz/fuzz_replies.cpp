@@ -2,14 +2,16 @@
 // the orchestrator's replies, the requests the local orchestrator decodes, the
 // worker frames, the error-body classifier and the Retry-After parser.
 //
-// The first byte picks the target (Target below, modulo its count); the rest is
+// The first byte picks the target (fuzz_target.h, modulo its count); the rest is
 // the input. A decode that succeeds is encoded again and decoded again, and a
 // round trip that changes the value traps: a field the node acts on (a task id,
 // the inputs) must survive the codec unchanged.
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
 #include <ctime>
+#include <optional>
 #include <string>
 #include <variant>
 
@@ -17,24 +19,12 @@
 #include "shared/worker_codec.h"
 #include "supervisor/orchestrator_client.h"
 #include "supervisor/request_timer.h"
+#include "tests/fuzz/fuzz_target.h"
 
 namespace {
 
 using namespace shared;
-
-enum class Target : std::uint8_t {
-    GetProofTaskResponse,
-    GetTasksResponse,
-    GetNodeResponse,
-    UserResponse,
-    RegisterNodeResponse,
-    SubmitProofRequest,
-    GetProofTaskRequest,
-    WorkerFrame,
-    Classify,
-    RetryAfter,
-    Count,
-};
+using fuzz::Target;
 
 // A broken invariant is a crash for libFuzzer; the line says which one.
 [[noreturn]] void broken(const char* what) {

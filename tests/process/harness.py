@@ -77,13 +77,33 @@ class Orchestrator:
                 self.proc.wait()
 
 
+def register_node(workdir, orchestrator_url, name="node"):
+    """Registers a user and a node with the orchestrator through the supervisor's own
+    commands; returns (config file, node id)."""
+    config = os.path.join(workdir, name + ".config.json")
+    wallet = "0x" + os.urandom(20).hex()
+    for command in (["register-user", "--wallet-address", wallet, "--orchestrator-url", orchestrator_url],
+                    ["register-node"]):
+        done = subprocess.run([SUPERVISOR, *command, "--config", config], capture_output=True, text=True, timeout=30)
+        check(done.returncode == 0, "supervisor %s failed: %s" % (command[0], done.stderr.strip()))
+    return config, json.load(open(config))["node_id"]
+
+
 class Supervisor:
-    def __init__(self, workdir, orchestrator_url, *args, node_id="node-test", state_dir=None, name="supervisor",
+    def __init__(self, workdir, orchestrator_url, *args, node_id=None, state_dir=None, name="supervisor",
                  env=None, wrapper=()):
+        """Starts `supervisor start`. Without node_id, a node is registered first (as an
+        operator would) and the supervisor finds its id in the config file."""
         self.state_dir = state_dir or os.path.join(workdir, "state")
         self.out_path = os.path.join(workdir, name + ".out")
         self.log_path = os.path.join(workdir, name + ".log")
-        command = [*wrapper, SUPERVISOR, "start", "--orchestrator-url", orchestrator_url, "--node-id", node_id,
+        if node_id is None:
+            config, self.node_id = register_node(workdir, orchestrator_url, name)
+            identity = ["--config", config]
+        else:
+            self.node_id = node_id
+            identity = ["--node-id", node_id]
+        command = [*wrapper, SUPERVISOR, "start", "--orchestrator-url", orchestrator_url, *identity,
                    "--state-dir", self.state_dir, "--headless", "--startup-jitter", "0",
                    "--worker-path", WORKER, *args]
         self.proc = subprocess.Popen(command, stdout=open(self.out_path, "w"), stderr=open(self.log_path, "w"),

@@ -11,7 +11,7 @@ from harness import check
 
 
 def graceful(workdir, started, orchestrator):
-    supervisor = harness.Supervisor(workdir, orchestrator.url, "--workers", "1", node_id="node-drain", name="drain")
+    supervisor = harness.Supervisor(workdir, orchestrator.url, "--workers", "1", name="drain")
     started.append(supervisor)
     harness.wait_until(lambda: "queued -> dispatched" in supervisor.log_text(), 60, "a task on a worker")
     signalled = time.time()
@@ -34,7 +34,7 @@ def immediate(workdir, started, orchestrator):
     orchestrator.admin("POST", "/admin/faults", {"endpoint": "submit", "kind": "429", "probability": 1.0,
                                                  "retry_after": "60"})
     state = os.path.join(workdir, "state-int")
-    supervisor = harness.Supervisor(workdir, orchestrator.url, "--workers", "2", node_id="node-int", name="int",
+    supervisor = harness.Supervisor(workdir, orchestrator.url, "--workers", "2", name="int",
                                     state_dir=state)
     started.append(supervisor)
     spool = os.path.join(state, "spool", "*.spool")

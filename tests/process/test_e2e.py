@@ -9,7 +9,7 @@ def test(workdir, started):
                                         "--task-types", "proof_required,proof_hash,all_proof_hashes")
     started.append(orchestrator)
     supervisor = harness.Supervisor(workdir, orchestrator.url, "--workers", "2", "--per-task-threads", "2",
-                                    "--max-tasks", "20")
+                                    "--max-tasks", "20", "--max-difficulty", "small_medium")
     started.append(supervisor)
     status = supervisor.wait(180)
     check(status == 0, "supervisor exited %d" % status)

@@ -54,7 +54,7 @@ def test(workdir, started):
 def frozen_worker(workdir, started, orchestrator):
     """A worker that stops heartbeating altogether (SIGSTOP) is killed as hung."""
     supervisor = harness.Supervisor(workdir, orchestrator.url, "--workers", "2", "--max-tasks", "3",
-                                    node_id="node-frozen", name="frozen")
+                                    name="frozen")
     started.append(supervisor)
     pids = harness.wait_until(lambda: len(supervisor.workers()) == 2 and supervisor.workers(), 20, "2 workers")
     frozen = pids[0]

@@ -32,7 +32,9 @@ def test(workdir, started):
     started.append(orchestrator)
     state = os.path.join(workdir, "state")
     # A first, short run creates the node key; it talks to nothing.
-    keymaker = harness.Supervisor(workdir, "http://127.0.0.1:9", "--workers", "1", state_dir=state, name="keymaker")
+    config, node_id = harness.register_node(workdir, orchestrator.url)
+    keymaker = harness.Supervisor(workdir, "http://127.0.0.1:9", "--workers", "1", state_dir=state, name="keymaker",
+                                  node_id=node_id)
     harness.wait_until(lambda: os.path.exists(os.path.join(state, "node.key")), 20, "the node key")
     keymaker.proc.send_signal(signal.SIGINT)
     keymaker.proc.send_signal(signal.SIGINT)
@@ -41,12 +43,12 @@ def test(workdir, started):
     check(len(public_key) == 32, "node.key holds %d bytes after the seed" % len(public_key))
     for _ in range(TASKS):
         request = urllib.request.Request(orchestrator.url + "/v3/tasks", method="POST",
-                                         data=get_proof_task_request("node-test", public_key),
+                                         data=get_proof_task_request(node_id, public_key),
                                          headers={"Content-Type": "application/octet-stream"})
         with urllib.request.urlopen(request, timeout=10) as reply:
             check(reply.status == 200, "fetch answered %d" % reply.status)
     supervisor = harness.Supervisor(workdir, orchestrator.url, "--workers", "2", "--max-tasks", str(TASKS),
-                                    state_dir=state)
+                                    state_dir=state, node_id=node_id)
     started.append(supervisor)
     status = supervisor.wait(120)
     check(status == 0, "supervisor exited %d" % status)

@@ -41,7 +41,8 @@ def test(workdir, started):
     before = accepted()
     orchestrator.admin("DELETE", "/admin/faults")
 
-    second = harness.Supervisor(workdir, orchestrator.url, "--workers", "2", state_dir=state, name="second")
+    second = harness.Supervisor(workdir, orchestrator.url, "--workers", "2", state_dir=state, name="second",
+                                node_id=first.node_id)
     started.append(second)
     harness.wait_until(lambda: accepted() == TASKS, 180, "all %d tasks accepted" % TASKS)
     second.proc.send_signal(signal.SIGTERM)
