@@ -10,8 +10,12 @@
 
 namespace supervisor {
 
-AnonymousSource::AnonymousSource(std::string program_id, int difficulty, unsigned inputs_per_task)
-    : program_id_(std::move(program_id)), difficulty_(difficulty), inputs_per_task_(std::max(1u, inputs_per_task)) {}
+AnonymousSource::AnonymousSource(std::string program_id, int difficulty, unsigned inputs_per_task,
+                                 shared::Bytes fixed_input)
+    : program_id_(std::move(program_id)),
+      difficulty_(difficulty),
+      inputs_per_task_(std::max(1u, inputs_per_task)),
+      fixed_input_(std::move(fixed_input)) {}
 
 shared::Task AnonymousSource::next() {
     shared::Task task;
@@ -25,6 +29,7 @@ shared::Task AnonymousSource::next() {
 }
 
 shared::Bytes AnonymousSource::input(std::uint64_t index) const {
+    if (!fixed_input_.empty()) return fixed_input_;
     std::uint8_t counter[8];
     shared::store_le64(counter, index);
     const auto digest = shared::keccak256(shared::ByteView(counter, 8));

@@ -12,7 +12,8 @@ namespace supervisor {
 
 class AnonymousSource {
 public:
-    AnonymousSource(std::string program_id, int difficulty, unsigned inputs_per_task);
+    // `fixed_input`, when not empty, is used for every input (benchmarks compare like with like).
+    AnonymousSource(std::string program_id, int difficulty, unsigned inputs_per_task, shared::Bytes fixed_input = {});
 
     shared::Task next();
     std::uint64_t made() const { return counter_; }
@@ -23,6 +24,7 @@ private:
     std::string program_id_;
     int difficulty_;
     unsigned inputs_per_task_;
+    shared::Bytes fixed_input_;
     std::uint64_t counter_ = 0;
 };
 

@@ -6,7 +6,8 @@
 namespace supervisor {
 
 namespace {
-constexpr std::size_t kAcceptedMemory = 100'000;  // ids remembered to refuse a second submission
+constexpr std::size_t kAcceptedMemory = 20'000;         // ids remembered to refuse a second submission,
+constexpr std::int64_t kAcceptedTtlUs = 86'400'000'000;  // for a day at most (deadlines are far shorter)
 }
 
 std::string_view to_string(TaskState state) {
@@ -101,9 +102,11 @@ std::vector<std::string> Ledger::held_ids() const {
 
 void Ledger::remember_accepted(const std::string& task_id) {
     if (!accepted_.insert(task_id).second) return;
-    accepted_order_.push_back(task_id);
-    if (accepted_order_.size() > kAcceptedMemory) {
-        accepted_.erase(accepted_order_.front());
+    const std::int64_t now = clock_.now_us();
+    accepted_order_.emplace_back(task_id, now);
+    while (!accepted_order_.empty() && (accepted_order_.size() > kAcceptedMemory ||
+                                        now - accepted_order_.front().second > kAcceptedTtlUs)) {
+        accepted_.erase(accepted_order_.front().first);
         accepted_order_.pop_front();
     }
 }

@@ -85,7 +85,7 @@ private:
     std::map<std::string, TaskRecord> records_;
     std::deque<std::string> queue_;
     std::unordered_set<std::string> accepted_;
-    std::deque<std::string> accepted_order_;
+    std::deque<std::pair<std::string, std::int64_t>> accepted_order_;  // id, when accepted
     std::uint64_t counts_[11] = {};
 };
 

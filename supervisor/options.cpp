@@ -1,6 +1,7 @@
 // Command-line parsing with CLI11, plus the checks CLI11 cannot express.
 #include "supervisor/options.h"
 #include "supervisor/memory_guard.h"
+#include "shared/program.h"
 
 #include <CLI/CLI.hpp>
 
@@ -74,7 +75,7 @@ struct RawFlags {
     std::string min_fetch_interval, fetch_backoff, submit_backoff, startup_jitter;
     std::string drain_timeout, task_timeout, state_dir;
     std::string max_worker_memory, memory_reserve, memory_per_proof, scale_cooldown;
-    std::string config, location;
+    std::string config, location, anonymous_input;
 };
 
 void add_flags(CLI::App& app, Options& o, RawFlags& raw) {
@@ -101,6 +102,7 @@ void add_flags(CLI::App& app, Options& o, RawFlags& raw) {
     app.add_option("--scale-cooldown", raw.scale_cooldown, "Seconds between two steps of scaling down (default 30)");
     app.add_flag("--anonymous", o.anonymous, "Prove built-in inputs continuously, with no network at all");
     app.add_option("--anonymous-program", o.anonymous_program, "Program of anonymous mode (default argon2id_pow)");
+    app.add_option("--anonymous-input", raw.anonymous_input, "Anonymous mode: prove this input (hex) every time");
     app.add_option("--worker-path", o.worker_path, "The worker executable");
     app.add_flag("--allow-test-programs", o.allow_test_programs, "Let workers run the fault programs of the tests");
     app.add_option("--wallet-address", o.wallet_address, "register-user: the wallet address");
@@ -194,6 +196,21 @@ shared::Status apply(const RawFlags& raw, Options& o) {
             return shared::fail("--memory-per-proof: '" + raw.memory_per_proof + "' is not a size of 1M or more");
         }
         o.memory_per_proof = *size;
+    }
+    if (!raw.anonymous_input.empty()) {
+        auto input = shared::from_hex(raw.anonymous_input);
+        if (!input || input->empty()) return shared::fail("--anonymous-input: '" + raw.anonymous_input + "' is not hex");
+        o.anonymous_input = std::move(*input);
+    }
+    if (o.anonymous) {
+        const shared::Program* program = shared::find_program(o.anonymous_program);
+        if (!program) return shared::fail("--anonymous-program: '" + o.anonymous_program + "' is not a program");
+        if (program->test_only && !o.allow_test_programs) {
+            return shared::fail("--anonymous-program: '" + o.anonymous_program + "' is a test program; add --allow-test-programs");
+        }
+        if (!o.anonymous_input.empty()) {
+            if (auto why = program->check_input(o.anonymous_input); !why.empty()) return shared::fail("--anonymous-input: " + why);
+        }
     }
     if (!o.metrics_addr.empty() && o.metrics_addr.rfind(':') == std::string::npos) {
         return shared::fail("--metrics-addr: '" + o.metrics_addr + "' is not HOST:PORT");

@@ -51,6 +51,7 @@ struct Options {
     std::string metrics_addr;  // HOST:PORT of the Prometheus endpoint; empty: off
     bool anonymous = false;    // prove built-in inputs, no network at all
     std::string anonymous_program = "argon2id_pow";
+    shared::Bytes anonymous_input;  // empty: built-in inputs by difficulty
 
     std::string worker_path;  // empty: beside the supervisor executable
     bool allow_test_programs = false;

@@ -3,6 +3,7 @@
 #include "supervisor/supervisor.h"
 
 #include <spdlog/spdlog.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <csignal>
@@ -81,7 +82,8 @@ Supervisor::Supervisor(Options options, shared::NodeKey key, std::string worker_
     target_workers_ = options_.min_workers;
     if (options_.anonymous) {
         const int difficulty = static_cast<int>(options_.max_difficulty.value_or(shared::Difficulty::SmallMedium));
-        anonymous_ = std::make_unique<AnonymousSource>(options_.anonymous_program, difficulty, options_.per_task_threads);
+        anonymous_ = std::make_unique<AnonymousSource>(options_.anonymous_program, difficulty, options_.per_task_threads,
+                                                       options_.anonymous_input);
     }
     options_.worker_path = std::move(worker_path);
 }
@@ -920,17 +922,23 @@ void Supervisor::print_summary() const {
     const std::uint64_t accepted = ledger_.count(TaskState::Accepted);
     std::string restarts;
     for (const auto& [cause, n] : restarts_by_cause_) restarts += " restart_" + cause + "=" + std::to_string(n);
+    // CPU of the supervisor itself, and of the workers it has reaped (all of them by now).
+    rusage self{}, children{};
+    getrusage(RUSAGE_SELF, &self);
+    getrusage(RUSAGE_CHILDREN, &children);
+    auto seconds = [](const rusage& r) {
+        return r.ru_utime.tv_sec + r.ru_stime.tv_sec + (r.ru_utime.tv_usec + r.ru_stime.tv_usec) / 1e6;
+    };
+    auto n = [](std::uint64_t v) { return static_cast<unsigned long long>(v); };
     std::printf(
         "summary: accepted=%llu rejected=%llu expired=%llu poison=%llu unsupported=%llu malformed=%llu "
-        "abandoned=%llu proofs=%llu restarts=%llu%s wall_s=%.1f tasks_per_min=%.1f\n",
-        static_cast<unsigned long long>(accepted), static_cast<unsigned long long>(ledger_.count(TaskState::Rejected)),
-        static_cast<unsigned long long>(ledger_.count(TaskState::Expired)),
-        static_cast<unsigned long long>(ledger_.count(TaskState::Poison)),
-        static_cast<unsigned long long>(ledger_.count(TaskState::Unsupported)),
-        static_cast<unsigned long long>(ledger_.count(TaskState::Malformed)),
-        static_cast<unsigned long long>(ledger_.count(TaskState::Abandoned)), static_cast<unsigned long long>(proofs_),
-        static_cast<unsigned long long>(restarts_total_), restarts.c_str(), wall_s,
-        wall_s > 0 ? accepted * 60.0 / wall_s : 0.0);
+        "abandoned=%llu proofs=%llu restarts=%llu%s wall_s=%.2f tasks_per_min=%.1f cpu_s=%.3f workers_cpu_s=%.3f "
+        "max_rss_kib=%ld\n",
+        n(accepted), n(ledger_.count(TaskState::Rejected)), n(ledger_.count(TaskState::Expired)),
+        n(ledger_.count(TaskState::Poison)), n(ledger_.count(TaskState::Unsupported)),
+        n(ledger_.count(TaskState::Malformed)), n(ledger_.count(TaskState::Abandoned)), n(proofs_), n(restarts_total_),
+        restarts.c_str(), wall_s, wall_s > 0 ? accepted * 60.0 / wall_s : 0.0, seconds(self), seconds(children),
+        self.ru_maxrss);
     std::fflush(stdout);
 }
 

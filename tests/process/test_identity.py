@@ -96,6 +96,18 @@ def test_start_from_config(cli, config, orchestrator, node_id):
     check(rows == [(node_id, "accepted")], "tasks: %s" % rows)
 
 
+def test_unknown_node(cli, orchestrator):
+    """GET /v3/nodes/{id} at start: a node the orchestrator does not know is a clear error (exit 2)."""
+    result = cli.run("start", "--orchestrator-url", orchestrator.url, "--node-id", "no-such-node", "--headless",
+                     "--startup-jitter", "0", "--workers", "1", "--worker-path", harness.WORKER, timeout=60)
+    check(result.returncode == 2, "start with an unknown node exited %d" % result.returncode)
+    check("no-such-node" in result.stderr and "register-node" in result.stderr,
+          "the error does not name the node and the fix: %s" % result.stderr[-300:])
+    fetches = orchestrator.scalar("SELECT COUNT(*) FROM requests WHERE endpoint='fetch' AND path LIKE '%'")
+    check(orchestrator.scalar("SELECT COUNT(*) FROM tasks WHERE node_id='no-such-node'") == 0,
+          "an unknown node was given tasks (fetches: %s)" % fetches)
+
+
 def test_server_and_network_errors(cli, workdir, orchestrator):
     stranger = os.path.join(workdir, "stranger.json")
     with open(stranger, "w") as f:
@@ -155,6 +167,7 @@ def test(workdir, started):
     test_refusals_before_any_request(cli, config, orchestrator)
     node_id = test_register(cli, config, orchestrator)
     test_start_from_config(cli, config, orchestrator, node_id)
+    test_unknown_node(cli, orchestrator)
     test_server_and_network_errors(cli, workdir, orchestrator)
     test_logout(cli, config, workdir)
     test_default_path(cli, orchestrator)
