@@ -92,6 +92,7 @@ shared::wire::Failure JobRunner::failure(FailureKind kind, std::string message, 
 // Each of the plan's threads takes the next unproven input until none is left or
 // one has failed; the proofs land in their input's slot, so order is kept.
 JobOutcome JobRunner::prove_all() {
+    reset_peak_rss();  // this task's peak, not the largest of this worker's life
     const auto start = Clock::now();
     const std::size_t n = assign_.inputs.size();
     const ThreadPlan plan = plan_threads(assign_.threads, n);
