@@ -40,16 +40,8 @@ double default_task_timeout_s(int difficulty) {
         default: return 1800;
     }
 }
-// One submission at a time: after a 429 no request of ours can still be on its
-// way, so the server's Retry-After window is honoured to the letter.
-constexpr unsigned kMaxSubmitsInFlight = 1;
-constexpr std::int64_t kRelistPeriodUs = 300'000'000;  // look for assigned tasks lost in transit
 
 std::uint64_t random_seed() { return std::random_device{}() ^ static_cast<std::uint64_t>(::getpid()) << 32; }
-
-RequestTimerConfig timer_config(double min_interval, const Backoff& backoff, double jitter) {
-    return RequestTimerConfig{min_interval, backoff.initial_s, backoff.max_s, jitter};
-}
 
 std::string runtime_base() {
     if (const char* xdg = std::getenv("XDG_RUNTIME_DIR"); xdg && *xdg && ::access(xdg, W_OK) == 0) return xdg;
@@ -72,10 +64,23 @@ Supervisor::Supervisor(Options options, shared::NodeKey key, std::string worker_
           log_transition(r, from, to, why);
       }),
       restarts_(clock_),
-      spool_(options_.state_dir / "spool"),
-      fetch_timer_(clock_, timer_config(options_.min_fetch_interval_s, options_.fetch_backoff, 7.5), random_seed()),
-      submit_timer_(clock_, timer_config(0, options_.submit_backoff, 2.0), random_seed() + 1),
-      list_timer_(clock_, timer_config(0, options_.fetch_backoff, 7.5), random_seed() + 2),
+      submitter_(&loop_, clock_, client_, options_.state_dir / "spool", options_.submit_backoff, random_seed() + 1,
+                 Submitter::Events{
+                     [this](const std::string& id, bool spooled) {
+                         ledger_.transition(id, TaskState::Submitting, spooled ? "spooled" : "not spooled");
+                     },
+                     [this](const std::string& id, TaskState state, const std::string& reason) {
+                         ledger_.transition(id, state, reason);
+                     },
+                     [this](const Outcome& outcome, double waited) {
+                         metrics_.request("submit", outcome.status);
+                         if (waited > 0) metrics_.rate_limit_wait("submit", waited);
+                     }}),
+      fetcher_(clock_, client_, options_, random_seed() + 2,
+               Fetcher::Events{[this](shared::Task&& task, const char* source) { on_task(std::move(task), source); },
+                               [this](const char* endpoint, const Outcome& outcome, double waited) {
+                                   on_answered(endpoint, outcome, waited);
+                               }}),
       autoscaler_(clock_, options_.min_workers, options_.max_workers, shared::seconds_to_us(options_.scale_cooldown_s)),
       model_(options_.memory_per_proof),
       difficulty_(options_.max_difficulty) {
@@ -107,7 +112,7 @@ shared::Status Supervisor::start() {
     pool_ = std::make_unique<WorkerPool>(
         &loop_, clock_, WorkerPoolConfig{options_.worker_path, endpoint, options_.allow_test_programs},
         [this](Worker& w, const Death& d) { on_worker_exit(w, d); });
-    if (auto s = spool_.open(); !s) return s;
+    if (auto s = submitter_.open(); !s) return s;
     load_spool();
 
     uv_timer_init(&loop_, &tick_);
@@ -127,7 +132,6 @@ shared::Status Supervisor::start() {
         spdlog::info("metrics on http://{}:{}/metrics", options_.metrics_addr.substr(0, options_.metrics_addr.rfind(':')),
                      *port);
     }
-    fetch_timer_.start_jitter(anonymous_ ? 0 : options_.startup_jitter_s);
     started_us_ = clock_.now_us();
     if (anonymous_) {
         spdlog::info("anonymous mode: proving built-in {} inputs with {}..{} workers, no network", options_.anonymous_program,
@@ -141,8 +145,7 @@ shared::Status Supervisor::start() {
                  difficulty_.adaptive() ? "adaptive from " + std::string(to_string(difficulty_.requested()))
                                         : std::string(to_string(difficulty_.requested())),
                  options_.orchestrator_url, options_.state_dir.string(), gflops_);
-    resuming_ = true;  // the first fetch waits for the first listing of assigned tasks
-    next_list_us_ = clock_.now_us();
+    fetcher_.start(options_.startup_jitter_s);
     checking_node_ = true;  // and both wait for the orchestrator to confirm the node
     check_node(client_, options_.node_id, [this](shared::Expected<std::string> known) {
         checking_node_ = false;
@@ -214,60 +217,20 @@ void Supervisor::guard_memory() {
 }
 
 void Supervisor::load_spool() {
-    auto loaded = spool_.load();
+    auto loaded = submitter_.resume();
     for (const auto& problem : loaded.set_aside) spdlog::warn("spool: {}; the node goes on", problem);
-    for (auto& entry : loaded.entries) {
+    for (const auto& entry : loaded.entries) {
         shared::Task task;
         task.task_id = entry.task_id;
-        if (ledger_.add(std::move(task), 1, TaskState::Submitting) != Ledger::Added::New) continue;
-        pending_[entry.task_id] = std::move(entry.submission);
-        submit_queue_.push_back(entry.task_id);
+        ledger_.add(std::move(task), 1, TaskState::Submitting);
     }
     if (!loaded.entries.empty()) spdlog::info("spool: {} proved tasks to submit first", loaded.entries.size());
 }
 
-// Tasks the server already assigned to this node (e.g. before a crash, or a task
-// whose fetch reply was lost) are listed at start and every few minutes.
+// Listing assigned tasks waits for the node check; the fetcher says when it is time.
 void Supervisor::maybe_list() {
-    if (anonymous_ || checking_node_ || phase_ != Phase::Running || listing_ || clock_.now_us() < next_list_us_ ||
-        !list_timer_.ready()) {
-        return;
-    }
-    listing_ = true;
-    list_page("", 0);
-}
-
-void Supervisor::list_page(const std::string& cursor, int page) {
-    list_timer_.on_sent();
-    client_.list_tasks(options_.node_id, cursor,
-                       [this, page](const Outcome& outcome, std::optional<shared::GetTasksResponse>&& reply) {
-                           on_listed(outcome, std::move(reply), page);
-                       });
-}
-
-void Supervisor::on_listed(const Outcome& outcome, std::optional<shared::GetTasksResponse>&& reply, int page) {
-    metrics_.request("list", outcome.status);
-    if (outcome.reply == Reply::RateLimited && outcome.retry_after_s) metrics_.rate_limit_wait("list", *outcome.retry_after_s);
-    if (!reply) {
-        if (outcome.status >= 200 && outcome.status < 300) metrics_.bad_reply("list");
-        if (outcome.retry_after_s) list_timer_.on_retry_after(*outcome.retry_after_s);
-        else list_timer_.on_error();
-        spdlog::warn("list of assigned tasks: {} {}: {}; next try in {:.1f} s", to_string(outcome.reply),
-                     outcome.status, outcome.message, list_timer_.last_wait_s());
-        listing_ = false;
-        resuming_ = false;  // new work need not wait for an unreachable list
-        return;
-    }
-    list_timer_.on_success();
-    for (auto& task : reply->tasks) take_task(std::move(task), "resumed");
-    dispatch();
-    if (!reply->next_cursor.empty() && page < 100 && phase_ == Phase::Running) {
-        list_page(reply->next_cursor, page + 1);
-        return;
-    }
-    listing_ = false;
-    resuming_ = false;
-    next_list_us_ = clock_.now_us() + kRelistPeriodUs;
+    if (anonymous_ || checking_node_ || phase_ != Phase::Running) return;
+    fetcher_.pump_list();
 }
 
 void Supervisor::begin_drain(const std::string& why) {
@@ -275,7 +238,7 @@ void Supervisor::begin_drain(const std::string& why) {
     phase_ = Phase::Draining;
     drain_deadline_us_ = clock_.now_us() + shared::seconds_to_us(options_.drain_timeout_s);
     spdlog::info("draining ({}): no new tasks; {} on workers and {} submissions get {} s to finish", why,
-                 ledger_.count(TaskState::Dispatched), pending_.size(), options_.drain_timeout_s);
+                 ledger_.count(TaskState::Dispatched), submitter_.pending(), options_.drain_timeout_s);
     // Queued tasks stay assigned on the server: a restarted node resumes them.
     while (auto id = ledger_.peek_queued()) {
         ledger_.transition(*id, TaskState::Abandoned, "node stopping before it was proved");
@@ -293,7 +256,7 @@ void Supervisor::stop_workers() {
 
 void Supervisor::stop_now(const std::string& why) {
     spdlog::warn("stopping at once ({}): workers killed, {} spooled submissions kept for the next start", why,
-                 pending_.size());
+                 submitter_.pending());
     phase_ = Phase::Stopping;
     for (auto& [slot, worker] : pool_->workers()) pool_->stop(worker, KillReason::Stopping, true);
 }
@@ -337,7 +300,7 @@ void Supervisor::on_tick() {
     dispatch();
     maybe_list();
     maybe_fetch();
-    maybe_submit();
+    submitter_.pump();
     check_progress();
     update_gauges();
     save_memory_model(false);
@@ -505,7 +468,7 @@ void Supervisor::tell_reduced(const TaskRecord& record, unsigned wanted, const A
 }
 
 void Supervisor::maybe_fetch() {
-    if (phase_ != Phase::Running || fetch_in_flight_ || resuming_ || checking_node_ || !fetch_timer_.ready()) return;
+    if (phase_ != Phase::Running || checking_node_ || (!anonymous_ && !fetcher_.can_fetch())) return;
     const std::uint64_t accepted = ledger_.count(TaskState::Accepted);
     if (options_.max_tasks && accepted + ledger_.held() >= *options_.max_tasks) return;
     // Demand-driven: keep about one task waiting per idle worker, and no more
@@ -521,29 +484,12 @@ void Supervisor::maybe_fetch() {
     request.node_type = shared::NodeType::CliProver;
     request.ed25519_public_key.assign(key_.public_key().begin(), key_.public_key().end());
     request.max_difficulty = static_cast<int>(difficulty_.requested());
-    fetch_in_flight_ = true;
-    fetch_timer_.on_sent();
-    client_.fetch_task(request, [this](const Outcome& outcome, std::optional<shared::Task>&& task) {
-        on_fetched(outcome, std::move(task));
-    });
-}
-
-void Supervisor::maybe_submit() {
-    while (!submit_queue_.empty() && submits_in_flight_ < kMaxSubmitsInFlight && submit_timer_.ready()) {
-        const std::string task_id = submit_queue_.front();
-        submit_queue_.pop_front();
-        auto it = pending_.find(task_id);
-        if (it == pending_.end()) continue;
-        if (TaskRecord* record = ledger_.find(task_id)) ++record->submit_attempts;
-        ++submits_in_flight_;
-        submit_timer_.on_sent();
-        client_.submit(it->second, [this, task_id](const Outcome& outcome) { on_submitted(task_id, outcome); });
-    }
+    fetcher_.fetch(request);
 }
 
 void Supervisor::check_progress() {
     const bool busy = ledger_.count(TaskState::Dispatched) > 0 || ledger_.count(TaskState::Proved) > 0 ||
-                      !pending_.empty();
+                      submitter_.pending() > 0;
     if (phase_ == Phase::Running && options_.max_tasks &&
         ledger_.count(TaskState::Accepted) >= *options_.max_tasks) {
         begin_drain(std::to_string(*options_.max_tasks) + " tasks accepted");
@@ -656,38 +602,7 @@ void Supervisor::on_result(Worker& worker, shared::wire::Result&& result) {
         ledger_.transition(task_id, TaskState::Rejected, "cannot encode the submission: " + encoded.error());
         return;
     }
-    // The spool write (with its fsyncs) runs on libuv's thread pool, off the loop.
-    struct Job {
-        uv_work_t request{};
-        Supervisor* self;
-        const Spool* spool;
-        std::string task_id;
-        shared::Bytes bytes;
-        shared::Status written = shared::Ok{};
-    };
-    auto* job = new Job{{}, this, &spool_, task_id, std::move(*encoded)};
-    job->request.data = job;
-    uv_queue_work(
-        &loop_, &job->request,
-        [](uv_work_t* r) {
-            auto* j = static_cast<Job*>(r->data);
-            j->written = j->spool->write(j->task_id, j->bytes);
-        },
-        [](uv_work_t* r, int) {
-            std::unique_ptr<Job> j(static_cast<Job*>(r->data));
-            j->self->on_spooled(j->task_id, std::move(j->bytes), j->written);
-        });
-}
-
-void Supervisor::on_spooled(const std::string& task_id, shared::Bytes&& submission, const shared::Status& written) {
-    if (!written) {
-        // Better sent from memory than lost: the proof still goes out.
-        spdlog::error("spool: {}; task {} is submitted from memory only", written.error(), task_id);
-    }
-    ledger_.transition(task_id, TaskState::Submitting, written ? "spooled" : "not spooled");
-    pending_[task_id] = std::move(submission);
-    submit_queue_.push_back(task_id);
-    maybe_submit();
+    submitter_.submit(task_id, std::move(*encoded));
 }
 
 void Supervisor::on_failure(Worker& worker, const shared::wire::Failure& failure) {
@@ -769,36 +684,16 @@ void Supervisor::on_worker_exit(Worker& worker, const Death& death) {
 
 // --- orchestrator events -------------------------------------------------------
 
-void Supervisor::on_fetched(const Outcome& outcome, std::optional<shared::Task>&& task) {
-    fetch_in_flight_ = false;
-    metrics_.request("fetch", outcome.status);
-    switch (outcome.reply) {
-        case Reply::Ok:
-            fetch_timer_.on_success();
-            difficulty_.on_assigned(task->difficulty);
-            take_task(std::move(*task), "fetched");
-            dispatch();
-            return;
-        case Reply::NotFound:
-            fetch_timer_.on_idle();
-            spdlog::info("fetch: no task for this node now; next try in {:.1f} s", fetch_timer_.last_wait_s());
-            return;
-        case Reply::RateLimited:
-            if (outcome.retry_after_s) fetch_timer_.on_retry_after(*outcome.retry_after_s);
-            else fetch_timer_.on_error();
-            metrics_.rate_limit_wait("fetch", fetch_timer_.last_wait_s());
-            spdlog::info("fetch: 429 rate limited; next try in {:.1f} s", fetch_timer_.last_wait_s());
-            return;
-        default:
-            fetch_timer_.on_error();
-            spdlog::warn("fetch: {} {}: {}; next try in {:.1f} s", to_string(outcome.reply), outcome.status,
-                         outcome.message, fetch_timer_.last_wait_s());
-            // A 2xx we could not read may still have assigned us a task: look for it soon.
-            if (outcome.status >= 200 && outcome.status < 300) {
-                metrics_.bad_reply("fetch");
-                next_list_us_ = std::min(next_list_us_, clock_.now_us() + 1'000'000);
-            }
-    }
+void Supervisor::on_task(shared::Task&& task, const char* source) {
+    if (std::string_view(source) == "fetched") difficulty_.on_assigned(task.difficulty);
+    take_task(std::move(task), source);
+    dispatch();
+}
+
+void Supervisor::on_answered(const char* endpoint, const Outcome& outcome, double rate_limit_wait_s) {
+    metrics_.request(endpoint, outcome.status);
+    if (rate_limit_wait_s > 0) metrics_.rate_limit_wait(endpoint, rate_limit_wait_s);
+    if (outcome.reply == Reply::Retry && outcome.status >= 200 && outcome.status < 300) metrics_.bad_reply(endpoint);
 }
 
 void Supervisor::take_task(shared::Task&& task, const char* source) {
@@ -835,45 +730,6 @@ void Supervisor::take_task(shared::Task&& task, const char* source) {
     }
     if (std::string_view(source) == "resumed") spdlog::info("task {} {} (assigned to this node earlier)", id, source);
     if (!problem.empty()) ledger_.transition(id, verdict, problem);
-}
-
-void Supervisor::on_submitted(const std::string& task_id, const Outcome& outcome) {
-    --submits_in_flight_;
-    metrics_.request("submit", outcome.status);
-    const std::string status = std::to_string(outcome.status);
-    switch (outcome.reply) {
-        case Reply::Ok:
-            submit_timer_.on_success();
-            finish_submission(task_id, TaskState::Accepted, "accepted (" + status + ")");
-            break;
-        case Reply::Conflict:
-            submit_timer_.on_success();
-            finish_submission(task_id, TaskState::Accepted, "accepted earlier (409)");
-            break;
-        case Reply::NotFound:
-            finish_submission(task_id, TaskState::Expired, "404: unknown or past its deadline");
-            break;
-        case Reply::Rejected:
-            finish_submission(task_id, TaskState::Rejected, status + ": " + outcome.message);
-            break;
-        case Reply::RateLimited:
-        case Reply::Retry:
-            if (outcome.retry_after_s) submit_timer_.on_retry_after(*outcome.retry_after_s);
-            else submit_timer_.on_error();
-            if (outcome.reply == Reply::RateLimited) metrics_.rate_limit_wait("submit", submit_timer_.last_wait_s());
-            spdlog::warn("submit {}: {} {} {}; proof kept, next try in {:.1f} s", task_id, to_string(outcome.reply),
-                         outcome.status, outcome.message, submit_timer_.last_wait_s());
-            submit_queue_.push_front(task_id);
-            break;
-    }
-    maybe_submit();
-}
-
-void Supervisor::finish_submission(const std::string& task_id, TaskState state, const std::string& reason) {
-    // Only a final answer lets the proof leave the spool.
-    if (auto removed = spool_.remove(task_id); !removed) spdlog::warn("spool: {}", removed.error());
-    pending_.erase(task_id);
-    ledger_.transition(task_id, state, reason);
 }
 
 void Supervisor::on_signal(int signum) {

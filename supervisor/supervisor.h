@@ -22,6 +22,7 @@
 #include "supervisor/autoscaler.h"
 #include "supervisor/difficulty_policy.h"
 #include "supervisor/dispatcher.h"
+#include "supervisor/fetcher.h"
 #include "supervisor/http_client.h"
 #include "supervisor/ledger.h"
 #include "supervisor/memory_guard.h"
@@ -31,7 +32,7 @@
 #include "supervisor/orchestrator_client.h"
 #include "supervisor/request_timer.h"
 #include "supervisor/restart_policy.h"
-#include "supervisor/spool.h"
+#include "supervisor/submitter.h"
 #include "supervisor/worker_channel.h"
 #include "supervisor/worker_pool.h"
 
@@ -54,8 +55,6 @@ private:
     shared::Status start();
     void start_memory();
     void load_spool();
-    void list_page(const std::string& cursor, int page);
-    void on_listed(const Outcome& outcome, std::optional<shared::GetTasksResponse>&& reply, int page);
     void begin_drain(const std::string& why);
     void stop_workers();
     void stop_now(const std::string& why);
@@ -69,7 +68,6 @@ private:
     void dispatch();
     void maybe_list();
     void maybe_fetch();
-    void maybe_submit();
     void check_progress();
     void guard_memory();  // every 200 ms, on its own timer
     void scale();         // every second
@@ -82,9 +80,8 @@ private:
     void on_result(Worker& worker, shared::wire::Result&& result);
     void on_failure(Worker& worker, const shared::wire::Failure& failure);
     void on_worker_exit(Worker& worker, const Death& death);
-    void on_fetched(const Outcome& outcome, std::optional<shared::Task>&& task);
-    void on_submitted(const std::string& task_id, const Outcome& outcome);
-    void on_spooled(const std::string& task_id, shared::Bytes&& submission, const shared::Status& written);
+    void on_task(shared::Task&& task, const char* source);
+    void on_answered(const char* endpoint, const Outcome& outcome, double rate_limit_wait_s);
     void on_signal(int signum);
 
     // Helpers.
@@ -95,7 +92,6 @@ private:
     void save_memory_model(bool force);
     double sample_cpu();
     void worker_idle(Worker& worker);
-    void finish_submission(const std::string& task_id, TaskState state, const std::string& reason);
     std::int64_t task_deadline_us(const TaskRecord& record) const;
     void log_transition(const TaskRecord& record, TaskState from, TaskState to, const std::string& reason);
     void print_summary() const;
@@ -119,10 +115,8 @@ private:
     Dispatcher dispatcher_;
     Ledger ledger_;
     RestartPolicy restarts_;
-    Spool spool_;
-    RequestTimer fetch_timer_;
-    RequestTimer submit_timer_;
-    RequestTimer list_timer_;
+    Submitter submitter_;
+    Fetcher fetcher_;
 
     std::unique_ptr<MemoryGuard> guard_;
     Autoscaler autoscaler_;
@@ -143,13 +137,6 @@ private:
     std::int64_t drain_deadline_us_ = 0;
     unsigned target_workers_ = 1;
     std::map<int, std::int64_t> respawn_at_us_;  // slot -> when its replacement may start
-    bool fetch_in_flight_ = false;
-    bool resuming_ = false;
-    bool listing_ = false;
-    std::int64_t next_list_us_ = 0;
-    unsigned submits_in_flight_ = 0;
-    std::map<std::string, shared::Bytes> pending_;  // spooled submissions by task id
-    std::deque<std::string> submit_queue_;         // task ids waiting for their (next) send
     unsigned signals_received_ = 0;
 
     // Counters for the summary (and, later, metrics).

@@ -142,3 +142,15 @@ TEST_CASE("deterministic: two sources give the same tasks") {
         }
     }
 }
+
+TEST_CASE("a fixed input is used for every input of every task") {
+    const shared::Bytes fixed{1, 2, 3, 4, 5};
+    AnonymousSource source("test_noop", 0, 3, fixed);
+    for (int t = 0; t < 5; ++t) {
+        const shared::Task task = source.next();
+        REQUIRE(task.inputs.size() == 3);
+        for (const auto& input : task.inputs) CHECK(input == fixed);
+    }
+    AnonymousSource varied("test_noop", 0, 3);
+    CHECK(varied.next().inputs.at(0) != fixed);
+}
