@@ -371,6 +371,20 @@ void Server::on_list(const httplib::Request& req, httplib::Response& res, Exchan
     protobuf_ok(res, response);
 }
 
+namespace {
+
+// Kept as sent, so that a test can check the units (GFLOP/s, MiB x 1000).
+std::string telemetry_json(const shared::NodeTelemetry& t) {
+    nlohmann::json out = nlohmann::json::object();
+    if (t.flops_per_sec) out["flops_per_sec"] = *t.flops_per_sec;
+    if (t.memory_used) out["memory_used"] = *t.memory_used;
+    if (t.memory_capacity) out["memory_capacity"] = *t.memory_capacity;
+    if (t.location) out["location"] = *t.location;
+    return out.dump();
+}
+
+}  // namespace
+
 void Server::on_submit(const httplib::Request& req, httplib::Response& res, Exchange& exchange) {
     SubmissionRecord record;
     record.arrived_at = exchange.arrived_at;
@@ -389,6 +403,7 @@ void Server::on_submit(const httplib::Request& req, httplib::Response& res, Exch
         verdict = check_submission(task ? &*task : nullptr, *submission, exchange.arrived_at, program);
     }
     record.node_id = task ? task->node_id : "";
+    if (submission && submission->node_telemetry) record.telemetry = telemetry_json(*submission->node_telemetry);
     record.status = verdict.status;
     record.outcome = verdict.outcome;
     record.message = verdict.message;

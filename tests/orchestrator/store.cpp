@@ -30,7 +30,8 @@ CREATE TABLE IF NOT EXISTS submissions(
   arrived_at REAL NOT NULL,
   status INTEGER NOT NULL,
   outcome TEXT NOT NULL,
-  message TEXT NOT NULL);
+  message TEXT NOT NULL,
+  telemetry TEXT);
 CREATE TABLE IF NOT EXISTS requests(
   id INTEGER PRIMARY KEY,
   endpoint TEXT NOT NULL,
@@ -267,10 +268,10 @@ void Store::record_submission(SubmissionRecord& submission) {
         }
         Statement insert(db_,
                          "INSERT INTO submissions(task_id, node_id, arrived_at, status, outcome, "
-                         "message) VALUES(?, ?, ?, ?, ?, ?)");
+                         "message, telemetry) VALUES(?, ?, ?, ?, ?, ?, ?)");
         insert.bind(1, submission.task_id).bind(2, submission.node_id);
         insert.bind(3, submission.arrived_at).bind(4, submission.status);
-        insert.bind(5, submission.outcome).bind(6, submission.message);
+        insert.bind(5, submission.outcome).bind(6, submission.message).bind(7, submission.telemetry);
         insert.run();
         exec("COMMIT");
     } catch (...) {

@@ -52,6 +52,7 @@ struct SubmissionRecord {
     std::string message;
     std::optional<TaskState> new_state;
     bool count_on_task = true;  // false for faulted requests: the task is not touched
+    std::string telemetry;      // the submission's NodeTelemetry as JSON, "" when absent
 };
 
 struct RequestRecord {

@@ -18,6 +18,13 @@ def test(workdir, started):
     check(set(types) == {0, 1, 2}, "task types accepted: %s" % types)
     inputs = {len(row[0].split(",")) for row in orchestrator.query("SELECT inputs_hex FROM tasks")}
     check(len(inputs) > 1 and max(inputs) <= 4, "inputs per task: %s" % inputs)
+    # Telemetry in the network's units: GFLOP/s, and MiB x 1000; no location unless configured.
+    import json
+    telemetry = [json.loads(t) for (t,) in orchestrator.query(
+        "SELECT telemetry FROM submissions WHERE outcome='accepted'")]
+    check(len(telemetry) == 20 and all(t.get("flops_per_sec", 0) > 0 for t in telemetry), "telemetry: %s" % telemetry[:2])
+    check(all(1000 <= t["memory_used"] <= t["memory_capacity"] for t in telemetry), "memory telemetry: %s" % telemetry[:2])
+    check(all("location" not in t for t in telemetry), "a location was sent without --location")
     summary = supervisor.summary()
     check(summary["accepted"] == "20", "summary says %s accepted" % summary["accepted"])
     harness.assert_no_workers_left(supervisor)
