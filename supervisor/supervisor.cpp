@@ -577,14 +577,13 @@ void Supervisor::on_result(Worker& worker, shared::wire::Result&& result) {
     worker_idle(worker);
     TaskRecord* record = ledger_.find(task_id);
     if (!record) return;
-    const double took_s = (clock_.now_us() - record->dispatched_us) / 1e6;
-    difficulty_.on_finished(record->task.difficulty, took_s, task_deadline_us(*record) / 1e6);
-    auto submission = build_submission(record->task, result.proofs, key_,
-                                       make_telemetry(gflops_, result.peak_rss_bytes, budget_, options_.location));
-    if (!submission) {
-        ledger_.worker_failed(task_id, "bad result: " + submission.error(), false);
+    if (result.proofs.size() != record->task.inputs.size()) {
+        ledger_.worker_failed(task_id, "bad result: " + std::to_string(result.proofs.size()) + " proofs for " +
+                                           std::to_string(record->task.inputs.size()) + " inputs", false);
         return;
     }
+    const double took_s = (clock_.now_us() - record->dispatched_us) / 1e6;
+    difficulty_.on_finished(record->task.difficulty, took_s, task_deadline_us(*record) / 1e6);
     proofs_ += result.proofs.size();
     metrics_.proofs_done(result.proofs.size(), clock_.now_us());
     model_.observe(record->task.program_id, record->task.difficulty, result.peak_rss_bytes,
@@ -597,9 +596,17 @@ void Supervisor::on_result(Worker& worker, shared::wire::Result&& result) {
                        std::to_string(result.proofs.size()) + " proofs in " +
                            std::to_string(result.total_micros / 1000) + " ms on " +
                            std::to_string(result.threads_used) + " threads, peak RSS " + mib(result.peak_rss_bytes));
-    auto encoded = shared::encode(*submission);
+    submit(*record, result);
+}
+
+// Sign, encode and hand to the submitter, which spools before the first send.
+void Supervisor::submit(const TaskRecord& record, const shared::wire::Result& result) {
+    const std::string task_id = record.task.task_id;
+    auto submission = build_submission(record.task, result.proofs, key_,
+                                       make_telemetry(gflops_, result.peak_rss_bytes, budget_, options_.location));
+    auto encoded = submission ? shared::encode(*submission) : shared::Expected<shared::Bytes>(shared::fail(submission.error()));
     if (!encoded) {
-        ledger_.transition(task_id, TaskState::Rejected, "cannot encode the submission: " + encoded.error());
+        ledger_.transition(task_id, TaskState::Rejected, "cannot build the submission: " + encoded.error());
         return;
     }
     submitter_.submit(task_id, std::move(*encoded));

@@ -79,6 +79,7 @@ private:
     void on_hello(Worker& worker, const shared::wire::Hello& hello);
     void on_result(Worker& worker, shared::wire::Result&& result);
     void on_failure(Worker& worker, const shared::wire::Failure& failure);
+    void submit(const TaskRecord& record, const shared::wire::Result& result);
     void on_worker_exit(Worker& worker, const Death& death);
     void on_task(shared::Task&& task, const char* source);
     void on_answered(const char* endpoint, const Outcome& outcome, double rate_limit_wait_s);
