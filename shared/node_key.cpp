@@ -12,6 +12,8 @@
 #include <mutex>
 #include <string>
 
+#include "shared/durable_file.h"
+
 namespace shared {
 namespace {
 
@@ -27,20 +29,6 @@ void ensure_sodium() {
     });
 }
 
-class UniqueFd {
-public:
-    explicit UniqueFd(int fd) : fd_(fd) {}
-    UniqueFd(const UniqueFd&) = delete;
-    UniqueFd& operator=(const UniqueFd&) = delete;
-    ~UniqueFd() { if (fd_ >= 0) ::close(fd_); }
-    int get() const { return fd_; }
-    // Closing can report a deferred write error, so callers that write check it.
-    int close() { const int rc = ::close(fd_); fd_ = -1; return rc; }
-
-private:
-    int fd_;
-};
-
 Error file_error(const std::filesystem::path& file, const std::string& what) {
     return fail("key file " + file.string() + ": " + what);
 }
@@ -53,37 +41,6 @@ std::string octal_mode(mode_t mode) {
     char text[8];
     std::snprintf(text, sizeof text, "%04o", static_cast<unsigned>(mode & 07777));
     return text;
-}
-
-Status write_all(int fd, const std::uint8_t* data, std::size_t size) {
-    while (size > 0) {
-        const ssize_t n = ::write(fd, data, size);
-        if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) return fail(std::strerror(errno));
-        data += n;
-        size -= static_cast<std::size_t>(n);
-    }
-    return Ok{};
-}
-
-// A rename is durable only once the directory that holds the new name is synced.
-Status fsync_directory(const std::filesystem::path& dir) {
-    UniqueFd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-    if (fd.get() < 0 || ::fsync(fd.get()) != 0) return fail(std::strerror(errno));
-    return Ok{};
-}
-
-// Creates the missing directories above the key file with mode 0700: the state
-// directory holds a secret, so nobody else needs to list it.
-Status ensure_parent(const std::filesystem::path& file) {
-    std::filesystem::path dir;
-    for (const auto& part : file.parent_path()) {
-        dir /= part;
-        if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) {
-            return errno_error(file, "cannot create directory " + dir.string());
-        }
-    }
-    return Ok{};
 }
 
 Expected<std::array<std::uint8_t, 64>> read_key(const std::filesystem::path& file) {
@@ -111,27 +68,6 @@ Expected<std::array<std::uint8_t, 64>> read_key(const std::filesystem::path& fil
     return key;
 }
 
-// Temp file, fsync, rename, fsync of the directory: a crash leaves either no key
-// or a whole one, never a truncated file that would lose the node's identity.
-Status write_key(const std::filesystem::path& file, const std::array<std::uint8_t, 64>& key) {
-    const std::filesystem::path temp = file.string() + ".tmp." + std::to_string(::getpid());
-    UniqueFd fd(::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600));
-    if (fd.get() < 0) return errno_error(temp, "cannot create");
-    Status written = write_all(fd.get(), key.data(), key.size());
-    if (written && ::fsync(fd.get()) != 0) written = fail(std::strerror(errno));
-    if (written && fd.close() != 0) written = fail(std::strerror(errno));
-    if (written && ::rename(temp.c_str(), file.c_str()) != 0) written = fail(std::strerror(errno));
-    if (!written) {
-        ::unlink(temp.c_str());
-        return file_error(file, "cannot write: " + written.error());
-    }
-    const std::filesystem::path parent = file.parent_path().empty() ? "." : file.parent_path();
-    if (Status synced = fsync_directory(parent); !synced) {
-        return file_error(file, "cannot sync directory " + parent.string() + ": " + synced.error());
-    }
-    return Ok{};
-}
-
 // libsodium's secret key carries the public key; a file whose halves disagree was
 // corrupted or hand-edited, and signing with it would produce unverifiable signatures.
 bool consistent(const std::array<std::uint8_t, 64>& secret_key) {
@@ -154,9 +90,16 @@ Expected<NodeKey> NodeKey::load_or_create(const std::filesystem::path& file) {
         if (!consistent(*secret)) return file_error(file, "public key half does not match the seed");
         key.secret_key_ = *secret;
     } else if (errno == ENOENT) {
-        if (Status made = ensure_parent(file); !made) return Error{made.error()};
+        // The state directory holds a secret, so nobody else needs to list it.
+        if (Status made = create_private_directories(file.parent_path()); !made) {
+            return file_error(file, made.error());
+        }
         key = generate();
-        if (Status written = write_key(file, key.secret_key_); !written) return Error{written.error()};
+        // Written durably: a crash leaves either no key or a whole one, never a
+        // truncated file that would lose the node's identity.
+        if (Status written = write_file_durably(file, key.secret_key_, 0600); !written) {
+            return file_error(file, written.error());
+        }
     } else {
         return errno_error(file, "cannot stat");
     }

@@ -1,14 +1,13 @@
 // Learning memory per proof from observed peaks.
 #include "supervisor/memory_model.h"
 
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <cmath>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <vector>
+
+#include "shared/durable_file.h"
 
 namespace supervisor {
 
@@ -69,16 +68,9 @@ shared::Status MemoryModel::save(const std::filesystem::path& file) const {
                            {"floor", figure.floor}});
     }
     const std::string text = nlohmann::json{{"version", 1}, {"figures", figures}}.dump(1);
-    const auto temp = std::filesystem::path(file.string() + ".tmp");
-    {
-        std::ofstream out(temp, std::ios::trunc);
-        out << text;
-        if (!out) return shared::fail("cannot write " + temp.string());
-    }
-    std::error_code ec;
-    std::filesystem::rename(temp, file, ec);
-    if (ec) return shared::fail("cannot rename " + temp.string() + ": " + ec.message());
-    return shared::Ok{};
+    // Written durably, so a crash mid-save keeps the figures learned so far. The
+    // figures are not secret: 0666 less the umask, like any file std::ofstream makes.
+    return shared::write_file_durably(file, shared::as_bytes(text), 0666, shared::TempName::Fixed);
 }
 
 }  // namespace supervisor

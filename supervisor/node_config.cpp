@@ -11,6 +11,7 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "shared/durable_file.h"
 #include "shared/eip55.h"
 
 namespace supervisor {
@@ -19,20 +20,6 @@ namespace {
 // A hand-edited file that grew past this is not ours; refusing it keeps a bad
 // path (a log, a device) from being read into memory.
 constexpr std::size_t kMaxConfigBytes = 64 * 1024;
-
-class UniqueFd {
-public:
-    explicit UniqueFd(int fd) : fd_(fd) {}
-    UniqueFd(const UniqueFd&) = delete;
-    UniqueFd& operator=(const UniqueFd&) = delete;
-    ~UniqueFd() { if (fd_ >= 0) ::close(fd_); }
-    int get() const { return fd_; }
-    // Closing can report a deferred write error, so the writer checks it.
-    int close() { const int rc = ::close(fd_); fd_ = -1; return rc; }
-
-private:
-    int fd_;
-};
 
 shared::Error file_error(const std::filesystem::path& path, const std::string& what) {
     return shared::fail("config file " + path.string() + ": " + what);
@@ -44,7 +31,7 @@ shared::Error errno_error(const std::filesystem::path& path, const std::string& 
 
 // nullopt when the file does not exist; otherwise its bytes or an error.
 shared::Expected<std::optional<std::string>> read_file(const std::filesystem::path& path) {
-    UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+    shared::UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
     if (fd.get() < 0) {
         if (errno == ENOENT) return std::optional<std::string>();
         return errno_error(path, "cannot open");
@@ -112,37 +99,6 @@ std::string to_json(const NodeConfig& config) {
     return json.dump(2) + "\n";
 }
 
-// Missing directories above the file get mode 0700: the file says which wallet
-// this machine proves for, which is nobody else's business.
-shared::Status ensure_parent(const std::filesystem::path& path) {
-    std::filesystem::path dir;
-    for (const auto& part : path.parent_path()) {
-        dir /= part;
-        if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) {
-            return errno_error(path, "cannot create directory " + dir.string());
-        }
-    }
-    return shared::Ok{};
-}
-
-shared::Status write_all(int fd, const std::string& text) {
-    std::size_t done = 0;
-    while (done < text.size()) {
-        const ssize_t n = ::write(fd, text.data() + done, text.size() - done);
-        if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) return shared::fail(std::strerror(errno));
-        done += static_cast<std::size_t>(n);
-    }
-    return shared::Ok{};
-}
-
-// A rename is durable only once the directory that holds the new name is synced.
-shared::Status fsync_directory(const std::filesystem::path& dir) {
-    UniqueFd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-    if (fd.get() < 0 || ::fsync(fd.get()) != 0) return shared::fail(std::strerror(errno));
-    return shared::Ok{};
-}
-
 }  // namespace
 
 shared::Expected<std::optional<NodeConfig>> NodeConfig::load(const std::filesystem::path& path) {
@@ -154,24 +110,16 @@ shared::Expected<std::optional<NodeConfig>> NodeConfig::load(const std::filesyst
     return std::optional<NodeConfig>(std::move(*config));
 }
 
-// Temp file, fsync, rename, fsync of the directory: a crash leaves the old file or
-// the new one, never a truncated file that would forget the node id.
+// Written durably: a crash leaves the old file or the new one, never a truncated
+// file that would forget the node id.
 shared::Status NodeConfig::save(const std::filesystem::path& path) const {
-    if (auto s = ensure_parent(path); !s) return s;
-    const std::filesystem::path temp = path.string() + ".tmp." + std::to_string(::getpid());
-    UniqueFd fd(::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600));
-    if (fd.get() < 0) return errno_error(temp, "cannot create");
-    shared::Status written = write_all(fd.get(), to_json(*this));
-    if (written && ::fsync(fd.get()) != 0) written = shared::fail(std::strerror(errno));
-    if (written && fd.close() != 0) written = shared::fail(std::strerror(errno));
-    if (written && ::rename(temp.c_str(), path.c_str()) != 0) written = shared::fail(std::strerror(errno));
-    if (!written) {
-        ::unlink(temp.c_str());
-        return file_error(path, "cannot write: " + written.error());
+    // Missing directories above the file get mode 0700: the file says which wallet
+    // this machine proves for, which is nobody else's business.
+    if (auto made = shared::create_private_directories(path.parent_path()); !made) {
+        return file_error(path, made.error());
     }
-    const std::filesystem::path parent = path.parent_path().empty() ? "." : path.parent_path();
-    if (auto synced = fsync_directory(parent); !synced) {
-        return file_error(path, "cannot sync directory " + parent.string() + ": " + synced.error());
+    if (auto written = shared::write_file_durably(path, shared::as_bytes(to_json(*this)), 0600); !written) {
+        return file_error(path, written.error());
     }
     return shared::Ok{};
 }

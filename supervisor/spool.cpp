@@ -3,7 +3,6 @@
 // recognised and set aside instead of submitted.
 #include "supervisor/spool.h"
 
-#include <fcntl.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -11,6 +10,7 @@
 #include <fstream>
 #include <iterator>
 
+#include "shared/durable_file.h"
 #include "shared/keccak.h"
 
 namespace supervisor {
@@ -25,26 +25,6 @@ constexpr std::size_t kMaxHexNamedId = 122;
 
 shared::Error errno_error(const std::string& what, const std::filesystem::path& path) {
     return shared::fail(what + " " + path.string() + ": " + std::strerror(errno));
-}
-
-shared::Status write_fully(int fd, const shared::Bytes& data, const std::filesystem::path& path) {
-    std::size_t done = 0;
-    while (done < data.size()) {
-        const ssize_t n = ::write(fd, data.data() + done, data.size() - done);
-        if (n < 0 && errno == EINTR) continue;
-        if (n < 0) return errno_error("cannot write", path);
-        done += static_cast<std::size_t>(n);
-    }
-    return shared::Ok{};
-}
-
-shared::Status fsync_path(const std::filesystem::path& path, int flags) {
-    const int fd = ::open(path.c_str(), flags | O_CLOEXEC);
-    if (fd < 0) return errno_error("cannot open", path);
-    const int rc = ::fsync(fd);
-    ::close(fd);
-    if (rc != 0) return errno_error("cannot fsync", path);
-    return shared::Ok{};
 }
 
 shared::Bytes serialise(const std::string& task_id, shared::ByteView submission) {
@@ -99,21 +79,11 @@ shared::Status Spool::open() const {
 shared::Status Spool::write(const std::string& task_id, shared::ByteView submission) const {
     // load() refuses an entry without a task id, so writing one would only hide the loss.
     if (task_id.empty()) return shared::fail("cannot spool a submission without a task id");
-    const auto final_path = file_for(task_id);
-    const auto temp_path = std::filesystem::path(final_path.string() + ".tmp");
-    const int fd = ::open(temp_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    if (fd < 0) return errno_error("cannot create", temp_path);
-    shared::Status status = write_fully(fd, serialise(task_id, submission), temp_path);
-    // The data must be on disk before the rename makes it visible as a spool entry.
-    if (status && ::fsync(fd) != 0) status = errno_error("cannot fsync", temp_path);
-    ::close(fd);
-    if (!status) {
-        ::unlink(temp_path.c_str());
-        return status;
-    }
-    if (::rename(temp_path.c_str(), final_path.c_str()) != 0) return errno_error("cannot rename", temp_path);
-    // And the rename itself must be durable before the first submission goes out.
-    return fsync_path(directory_, O_RDONLY | O_DIRECTORY);
+    // Written durably: the data reaches the disk before the rename makes it visible as a
+    // spool entry, and the rename is synced before the first submission goes out. The
+    // fixed ".tmp" name lets load() sweep up a write that never reached its rename.
+    return shared::write_file_durably(file_for(task_id), serialise(task_id, submission), 0600,
+                                      shared::TempName::Fixed);
 }
 
 shared::Status Spool::remove(const std::string& task_id) const {
