@@ -91,9 +91,11 @@ def restart_latency():
     kills = 10 if QUICK else 50
     print("== restart latency: SIGKILL of a worker to its replacement's hello, %d kills" % kills, flush=True)
     log_path = os.path.join(WORK, "restart.log")
-    proc = subprocess.Popen([harness.SUPERVISOR, "start", "--anonymous", "--anonymous-program", "test_noop",
-                             "--allow-test-programs", "--workers", "2", "--state-dir", os.path.join(WORK, "restart"),
-                             "--headless", "--worker-path", harness.WORKER],
+    # Tasks of 20 ms keep the pool working between kills, as in a real pool, and the log small.
+    alloc = (1).to_bytes(4, "little") + (20).to_bytes(4, "little")
+    proc = subprocess.Popen([harness.SUPERVISOR, "start", "--anonymous", "--anonymous-program", "test_alloc",
+                             "--anonymous-input", alloc.hex(), "--allow-test-programs", "--workers", "2",
+                             "--state-dir", os.path.join(WORK, "restart"), "--headless", "--worker-path", harness.WORKER],
                             stdout=subprocess.DEVNULL, stderr=open(log_path, "w"))
     latencies = []
     try:
@@ -106,7 +108,7 @@ def restart_latency():
             os.kill(victim, signal.SIGKILL)
             harness.wait_until(lambda: len(ready_lines(log_path)) > seen, 10, "a replacement")
             latencies.append(ready_lines(log_path)[-1][0] - killed_at)
-            time.sleep(0.3)  # tasks flow between kills, as in a real pool
+            time.sleep(0.3)
     finally:
         proc.send_signal(signal.SIGINT)
         proc.send_signal(signal.SIGINT)

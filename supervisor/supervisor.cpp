@@ -354,6 +354,7 @@ void Supervisor::stop_surplus_workers() {
 }
 
 void Supervisor::update_gauges() {
+    metrics_.proofs_done(0, clock_.now_us());  // so that the rate falls to 0 when the node idles
     metrics_.queue_depth(ledger_.queued());
     std::map<std::string, unsigned> states{{"spawning", 0}, {"ready", 0}, {"busy", 0}, {"stopping", 0}};
     for (const auto& [slot, w] : pool_->workers()) ++states[std::string(to_string(w.state))];
@@ -506,7 +507,8 @@ void Supervisor::check_progress() {
 void Supervisor::on_worker_frame(const std::string& routing_id, shared::Expected<shared::wire::Message>&& frame) {
     Worker* worker = pool_->by_routing_id(routing_id);
     if (!worker) {
-        spdlog::warn("frame from unknown worker id '{}' ignored", routing_id.substr(0, 32));
+        if (!frame) spdlog::warn("{}", frame.error());
+        else spdlog::warn("frame from unknown worker id '{}' ignored", routing_id.substr(0, 32));
         return;
     }
     worker->last_seen_us = clock_.now_us();  // any frame counts as a heartbeat

@@ -33,7 +33,15 @@ shared::Status WorkerChannel::send(const std::string& routing_id, const shared::
     if (!frame) return shared::fail(frame.error());
     try {
         auto sent = router_.send(zmq::buffer(routing_id), zmq::send_flags::sndmore | zmq::send_flags::dontwait);
-        if (sent) sent = router_.send(zmq::buffer(frame->data(), frame->size()), zmq::send_flags::dontwait);
+        // A message part once queued cannot be taken back: an interrupted second part is sent again.
+        for (int i = 0; sent && i < 100; ++i) {
+            try {
+                sent = router_.send(zmq::buffer(frame->data(), frame->size()), zmq::send_flags::dontwait);
+                break;
+            } catch (const zmq::error_t& e) {
+                if (e.num() != EINTR) throw;
+            }
+        }
         if (!sent) return shared::fail("worker " + routing_id + " is not taking messages");
     } catch (const zmq::error_t& e) {
         return shared::fail("send to worker " + routing_id + " failed: " + e.what());
@@ -53,9 +61,25 @@ void WorkerChannel::close() {
 
 void WorkerChannel::on_readable(uv_poll_t* poll, int, int) { static_cast<WorkerChannel*>(poll->data)->drain(); }
 
+// A signal (SIGCHLD when a worker exits) can interrupt any ZeroMQ call: cppzmq
+// throws EINTR, which is no error here, so the read is simply tried again.
 void WorkerChannel::drain() {
     if (draining_ || !router_) return;  // on_message_ may send, which calls drain again
     draining_ = true;
+    for (int interrupted = 0; interrupted < 100; ++interrupted) {
+        try {
+            drain_once();
+            break;
+        } catch (const zmq::error_t& e) {
+            if (e.num() == EINTR) continue;
+            on_message_("", shared::fail(std::string("worker socket: ") + e.what()));
+            break;
+        }
+    }
+    draining_ = false;
+}
+
+void WorkerChannel::drain_once() {
     while (router_ && (router_.get(zmq::sockopt::events) & ZMQ_POLLIN)) {
         zmq::message_t identity;
         zmq::message_t payload;
@@ -75,7 +99,6 @@ void WorkerChannel::drain() {
         shared::ByteView bytes(static_cast<const std::uint8_t*>(payload.data()), payload.size());
         on_message_(routing_id, shared::wire::decode(bytes));
     }
-    draining_ = false;
 }
 
 }  // namespace supervisor

@@ -32,6 +32,7 @@ public:
 private:
     static void on_readable(uv_poll_t* poll, int status, int events);
     void drain();
+    void drain_once();
 
     uv_loop_t* loop_;
     OnMessage on_message_;
