@@ -688,7 +688,10 @@ void Supervisor::on_worker_exit(Worker& worker, const Death& death) {
         fatal("workers cannot start: " + std::to_string(restarts_.start_failures()) +
               " start-up failures in a row, the last " + describe_status(death) + " (worker " +
               options_.worker_path + "); stopping instead of restarting in a loop");
+        return;
     }
+    // A replacement due now starts now, not at the next tick (later ones wait for theirs).
+    if (delay == 0) manage_workers();
 }
 
 // --- orchestrator events -------------------------------------------------------

@@ -139,9 +139,21 @@ void WorkerPool::reap(Process* process, std::int64_t exit_status, int term_signa
     death.exit_status = exit_status;
     death.term_signal = term_signal;
     if (cgroup_) {
-        const std::uint64_t now = shared::read_oom_kills(*cgroup_).value_or(oom_kills_seen_);
-        death.oom_counter_moved = now > oom_kills_seen_;
-        oom_kills_seen_ = now;
+        // The kernel may kill several workers in one OOM episode and the counter can
+        // move by more than one before the first death is reaped: each SIGKILL death
+        // takes one unclaimed kill, for a few seconds.
+        const std::uint64_t count = shared::read_oom_kills(*cgroup_).value_or(oom_kills_seen_);
+        const std::int64_t now = clock_.now_us();
+        if (count > oom_kills_seen_) {
+            unclaimed_oom_kills_ += count - oom_kills_seen_;
+            unclaimed_since_us_ = now;
+        }
+        oom_kills_seen_ = count;
+        if (now - unclaimed_since_us_ > kOomClaimWindowUs) unclaimed_oom_kills_ = 0;
+        if (term_signal == SIGKILL && unclaimed_oom_kills_ > 0) {
+            death.oom_counter_moved = true;
+            --unclaimed_oom_kills_;
+        }
     }
     auto it = workers_.find(process->slot);
     if (it == workers_.end()) return;

@@ -84,7 +84,10 @@ private:
     WorkerPoolConfig config_;
     OnExit on_exit_;
     std::optional<shared::MemoryCgroup> cgroup_;
+    static constexpr std::int64_t kOomClaimWindowUs = 5'000'000;
     std::uint64_t oom_kills_seen_ = 0;
+    std::uint64_t unclaimed_oom_kills_ = 0;
+    std::int64_t unclaimed_since_us_ = 0;
     std::map<int, Worker> workers_;                         // by slot
     std::map<int, Process*> processes_;                     // by slot, while the process lives
 };

@@ -138,10 +138,13 @@ def anonymous(workdir, started):
     strace = shutil.which("strace")
     if strace:
         # Every process of the node (-f: the workers too); only socket set-up is traced, which any
-        # network request needs, so the ZeroMQ traffic over its ipc:// socket is not slowed down.
-        probe = subprocess.run([strace, "-o", os.devnull, "true"], capture_output=True)
+        # network request needs. --seccomp-bpf stops the node at those calls only: a plain ptrace
+        # stop at every system call and signal also changes the node's timing (it made a zmq call
+        # fail with EINTR in 2 of 6 runs, which the supervisor does not survive; reported).
+        trace = [strace, "-f", "-qq", "--seccomp-bpf", "-e", "trace=socket,socketpair,connect"]
+        probe = subprocess.run([*trace, "-o", os.devnull, "true"], capture_output=True, text=True)
         if probe.returncode == 0:
-            command = [strace, "-f", "-qq", "-e", "trace=socket,socketpair,connect", "-o", trace_path, *command]
+            command = [*trace, "-o", trace_path, *command]
         else:
             harness.log("strace cannot trace here (%s); the no-network check is skipped" % probe.stderr.strip())
             strace = None

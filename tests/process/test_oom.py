@@ -98,6 +98,7 @@ def run_in(workdir, started, version, path):
     check(kernel_kills >= 1, "the kernel OOM-killed nothing (limit %d MiB)" % LIMIT_MIB)
     check(oom_restarts >= 1, "no death was attributed to OOM: %s" % summary)
     check(oom_restarts <= kernel_kills, "%d OOM deaths but the kernel killed %d" % (oom_restarts, kernel_kills))
+    check(int(summary["restarts"]) == oom_restarts, "a death in the cgroup was not attributed to OOM: %s" % summary)
     log_text = supervisor.log_text()
     check(re.search(r"died: oom \(signal 9", log_text), "no 'died: oom' line in the log")
     check(re.search(r"retry 2 of 3 with 1 threads", log_text), "the OOM-killed task was not retried with 1 thread")

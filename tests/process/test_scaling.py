@@ -17,9 +17,11 @@ import harness
 from harness import check
 
 HOLD_MS = 1500               # each input sleeps this long; 2 inputs per task, proven one after the other
-TASKS = 24
+TASKS = 30
 MAX_WORKERS = 3
 TEST_SECONDS = 115           # the whole test, bounded below meson's 180 s
+CPU_CEILING = 0.9            # the autoscaler's: no step up at or above it
+CALM_SECONDS = 5             # seconds of host CPU clearly below the ceiling that must bring a step up
 
 
 class Watcher:
@@ -86,6 +88,28 @@ def nudges(log_text, name):
     return [(int(a), int(b)) for a, b in re.findall(name + r": target (\d+) -> (\d+) workers", log_text)]
 
 
+def wait_for_step_up(supervisor, watcher, step, timeout):
+    """Waits for `scale: a -> b`. The autoscaler rightly holds back while the host CPU is
+    at 90% or more, which other processes on a shared host can cause: the test fails if
+    the step does not come although the host was calm for CALM_SECONDS, and is skipped
+    (exit 77, with the reason) if the host was busy nearly all the while."""
+    first_sample = len(watcher.cpu)
+    try:
+        harness.wait_until(lambda: step in scale_steps(supervisor.log_text()), timeout,
+                           "scale: %d -> %d while tasks wait" % step)
+    except harness.Failure as failure:
+        seen = watcher.cpu[first_sample:]
+        calm = [c for c in seen if c < CPU_CEILING - 0.1]
+        busy = ", ".join("%.0f%%" % (100 * c) for c in seen[-15:])
+        if len(calm) >= CALM_SECONDS:
+            raise harness.Failure("%s, although the host CPU was below %.0f%% for %d s (last samples: %s)" %
+                                  (failure, 100 * (CPU_CEILING - 0.1), len(calm), busy))
+        harness.log("SKIP: the host CPU stayed at or near the autoscaler's 90%% ceiling from other load "
+                    "(%d of %d s below %.0f%%; last samples: %s), so no step up could be asked of it" %
+                    (len(calm), len(seen), 100 * (CPU_CEILING - 0.1), busy))
+        raise SystemExit(harness.SKIP)
+
+
 def test(workdir, started):
     deadline = time.time() + TEST_SECONDS
 
@@ -110,20 +134,17 @@ def test(workdir, started):
 
         # Up: one step per decision while tasks wait.
         for step in ((1, 2), (2, 3)):
-            try:
-                harness.wait_until(lambda: step in scale_steps(supervisor.log_text()), min(30, remaining()),
-                                   "scale: %d -> %d while tasks wait" % step)
-            except harness.Failure as failure:
-                # The autoscaler does not scale up at 90% host CPU: say so when another load held it back.
-                busy = ", ".join("%.0f%%" % (100 * c) for c in watcher.cpu[-10:])
-                raise harness.Failure("%s (host CPU over the last seconds: %s)" % (failure, busy))
+            wait_for_step_up(supervisor, watcher, step, min(40, remaining()))
         harness.wait_until(lambda: len(supervisor.workers()) == MAX_WORKERS, min(10, remaining()), "3 live workers")
         accepted_at_three = orchestrator.scalar("SELECT COUNT(*) FROM tasks WHERE state='accepted'")
         check(accepted_at_three < TASKS, "all %d tasks were done before the pool reached 3 workers; "
                                          "the test needs tasks that wait" % TASKS)
         harness.log("scaled up to 3 with %d of %d tasks accepted" % (accepted_at_three, TASKS))
 
-        # The operator moves the target: SIGTTOU down by one, SIGTTIN back up.
+        # The operator moves the target: SIGTTOU down by one, SIGTTIN back up. The third
+        # worker is busy by then: lowering the target must not kill it.
+        harness.wait_until(lambda: re.search(r"queued -> dispatched: worker#2\[", supervisor.log_text()),
+                           min(15, remaining()), "a task on the third worker")
         supervisor.proc.send_signal(signal.SIGTTOU)
         harness.wait_until(lambda: (3, 2) in nudges(supervisor.log_text(), "SIGTTOU"), 5, "SIGTTOU: target 3 -> 2")
         supervisor.proc.send_signal(signal.SIGTTIN)
