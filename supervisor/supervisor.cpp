@@ -3,6 +3,7 @@
 #include "supervisor/supervisor.h"
 
 #include <spdlog/spdlog.h>
+#include <systemd/sd-daemon.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -293,6 +294,9 @@ int Supervisor::run() {
 
 // Every 100 ms: kill what hangs, converge on the worker count, hand out queued
 // tasks, fetch and submit when their timers allow, and see whether we are done.
+// Every 100 ms, in order: kill what hangs, scale (each second), converge on the
+// worker count, hand out queued tasks, list and fetch and submit when their timers
+// allow, see whether we are done, and report to metrics and to systemd.
 void Supervisor::on_tick() {
     murder_workers();
     if (++ticks_ % 10 == 0) scale();
@@ -304,6 +308,21 @@ void Supervisor::on_tick() {
     check_progress();
     update_gauges();
     save_memory_model(false);
+    notify_systemd();
+}
+
+// Under systemd (Type=notify): ready once a worker said hello, a watchdog ping
+// from the loop itself (a stuck loop stops pinging), and STOPPING when draining.
+void Supervisor::notify_systemd() {
+    if (!told_ready_ && dispatcher_.idle_count() + ledger_.count(TaskState::Dispatched) > 0) {
+        told_ready_ = true;
+        sd_notifyf(0, "READY=1\nSTATUS=proving with %u workers", target_workers_);
+    }
+    if (phase_ != Phase::Running && !told_stopping_) {
+        told_stopping_ = true;
+        sd_notify(0, "STOPPING=1");
+    }
+    if (ticks_ % 10 == 0) sd_notify(0, "WATCHDOG=1");
 }
 
 // Host CPU in use since the last call, from /proc/stat.

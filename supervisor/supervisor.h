@@ -73,6 +73,7 @@ private:
     void scale();         // every second
     void stop_surplus_workers();
     void update_gauges();
+    void notify_systemd();
 
     // Events.
     void on_worker_frame(const std::string& routing_id, shared::Expected<shared::wire::Message>&& frame);
@@ -146,6 +147,8 @@ private:
     std::map<std::string, std::uint64_t> restarts_by_cause_;
     std::uint64_t guard_kills_ = 0;
     unsigned ticks_ = 0;
+    bool told_ready_ = false;
+    bool told_stopping_ = false;
     std::uint64_t cpu_total_ = 0;
     std::uint64_t cpu_idle_ = 0;
     double cpu_busy_ = 0;
