@@ -1,17 +1,15 @@
 // Unit tests for argon2id_pow: the spec's vectors, parallel search and malformed inputs.
 #include <doctest.h>
 
-#include <sys/resource.h>
-
-#include <fstream>
-
 #include <string>
 
 #include "shared/program.h"
 #include "shared/programs/argon2id_pow.h"
 #include "shared/programs/programs.h"
+#include "tests/support/address_space_limit.h"
 
 namespace a2 = shared::argon2id;
+using test_support::AddressSpaceLimit;
 
 namespace {
 
@@ -30,31 +28,6 @@ shared::Bytes nonce_proof(std::uint64_t nonce) {
     shared::store_le64(proof.data(), nonce);
     return proof;
 }
-
-// Caps this process's address space for one scope, so that libsodium's allocation
-// for a huge memlimit fails at once instead of succeeding under overcommit.
-class AddressSpaceLimit {
-public:
-    explicit AddressSpaceLimit(rlim_t extra_bytes) {
-        REQUIRE(::getrlimit(RLIMIT_AS, &saved_) == 0);
-        std::ifstream status("/proc/self/status");
-        std::string key;
-        rlim_t vm_kib = 0;
-        while (status >> key) {
-            if (key == "VmSize:") { status >> vm_kib; break; }
-        }
-        REQUIRE(vm_kib > 0);
-        struct rlimit capped = saved_;
-        capped.rlim_cur = vm_kib * 1024 + extra_bytes;
-        REQUIRE(::setrlimit(RLIMIT_AS, &capped) == 0);
-    }
-    ~AddressSpaceLimit() { ::setrlimit(RLIMIT_AS, &saved_); }
-    AddressSpaceLimit(const AddressSpaceLimit&) = delete;
-    AddressSpaceLimit& operator=(const AddressSpaceLimit&) = delete;
-
-private:
-    struct rlimit saved_ {};
-};
 
 bool contains(const std::string& text, const std::string& part) {
     return text.find(part) != std::string::npos;

@@ -1,7 +1,6 @@
 // Unit tests for the memory cgroup probes over a fake /proc and /sys/fs/cgroup tree.
 #include <doctest.h>
 
-#include <stdlib.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -9,25 +8,12 @@
 #include <string>
 
 #include "shared/cgroup.h"
+#include "tests/support/temp_dir.h"
 
 namespace fs = std::filesystem;
+using test_support::TempDir;
 
 namespace {
-
-// A fresh directory under TMPDIR, removed with everything in it.
-class TempDir {
-public:
-    TempDir() {
-        std::string pattern = (fs::temp_directory_path() / "cgroup_test.XXXXXX").string();
-        REQUIRE(::mkdtemp(pattern.data()) != nullptr);
-        path_ = pattern;
-    }
-    ~TempDir() { fs::remove_all(path_); }
-    const fs::path& path() const { return path_; }
-
-private:
-    fs::path path_;
-};
 
 void write_file(const fs::path& p, const std::string& content) {
     fs::create_directories(p.parent_path());
@@ -39,7 +25,7 @@ constexpr std::uint64_t kGiB = 1024ull * 1024 * 1024;
 }  // namespace
 
 TEST_CASE("cgroup v1: the memory hierarchy, its OOM counter and its limit") {
-    TempDir t;
+    TempDir t("cgroup_test.");
     const fs::path proc = t.path() / "proc_self_cgroup";
     const fs::path root = t.path() / "sys_fs_cgroup";
     write_file(proc,
@@ -63,7 +49,7 @@ TEST_CASE("cgroup v1: the memory hierarchy, its OOM counter and its limit") {
 }
 
 TEST_CASE("cgroup v1: memory among other controllers on one line") {
-    TempDir t;
+    TempDir t("cgroup_test.");
     const fs::path proc = t.path() / "cgroup";
     write_file(proc, "3:cpuset:/\n5:blkio,memory:/docker/abc\n");
     auto cg = shared::find_memory_cgroup(proc, t.path() / "root");
@@ -73,7 +59,7 @@ TEST_CASE("cgroup v1: memory among other controllers on one line") {
 }
 
 TEST_CASE("cgroup v2: the unified hierarchy, memory.events and memory.max") {
-    TempDir t;
+    TempDir t("cgroup_test.");
     const fs::path proc = t.path() / "proc_self_cgroup";
     const fs::path root = t.path() / "sys_fs_cgroup";
     write_file(proc, "0::/x.slice/y\n");
@@ -94,7 +80,7 @@ TEST_CASE("cgroup v2: the unified hierarchy, memory.events and memory.max") {
 }
 
 TEST_CASE("cgroup v2 at the root of a container") {
-    TempDir t;
+    TempDir t("cgroup_test.");
     write_file(t.path() / "cgroup", "0::/\n");
     auto cg = shared::find_memory_cgroup(t.path() / "cgroup", t.path() / "root");
     REQUIRE(cg.has_value());
@@ -103,7 +89,7 @@ TEST_CASE("cgroup v2 at the root of a container") {
 }
 
 TEST_CASE("missing or unreadable files give nothing, not a crash") {
-    TempDir t;
+    TempDir t("cgroup_test.");
     CHECK_FALSE(shared::find_memory_cgroup(t.path() / "absent", t.path()).has_value());
     write_file(t.path() / "nonsense", "no colons here\n\n");
     CHECK_FALSE(shared::find_memory_cgroup(t.path() / "nonsense", t.path()).has_value());
@@ -120,7 +106,7 @@ TEST_CASE("missing or unreadable files give nothing, not a crash") {
 }
 
 TEST_CASE("MemTotal from a fake meminfo") {
-    TempDir t;
+    TempDir t("cgroup_test.");
     write_file(t.path() / "meminfo",
                "MemTotal:       16318504 kB\n"
                "MemFree:         1023400 kB\n"

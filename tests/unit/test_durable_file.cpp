@@ -15,30 +15,12 @@
 #include <vector>
 
 #include "shared/durable_file.h"
+#include "tests/support/temp_dir.h"
 
 namespace fs = std::filesystem;
+using test_support::TempDir;
 
 namespace {
-
-// A fresh directory under TMPDIR, removed with everything in it.
-class TempDir {
-public:
-    TempDir() {
-        std::string pattern = (fs::temp_directory_path() / "durable_file_test.XXXXXX").string();
-        REQUIRE(::mkdtemp(pattern.data()) != nullptr);
-        path_ = pattern;
-    }
-    ~TempDir() {
-        std::error_code ec;
-        // A test may have taken the write bit away; give it back so removal works.
-        fs::permissions(path_, fs::perms::owner_all, ec);
-        fs::remove_all(path_, ec);
-    }
-    const fs::path& path() const { return path_; }
-
-private:
-    fs::path path_;
-};
 
 // Fixes the umask for one scope, so that the modes the tests expect do not depend
 // on the shell that runs them.
@@ -98,7 +80,7 @@ bool can_create_in(const fs::path& dir) {
 }  // namespace
 
 TEST_CASE("write_file_durably writes the bytes, replaces an older file and leaves no temp file") {
-    TempDir dir;
+    TempDir dir("durable_file_test.");
     const fs::path file = dir.path() / "data.json";
     for (const auto temp_name : {shared::TempName::PerProcess, shared::TempName::Fixed}) {
         const std::string first = "first version\n";
@@ -113,7 +95,7 @@ TEST_CASE("write_file_durably writes the bytes, replaces an older file and leave
 }
 
 TEST_CASE("an empty file is written as an empty file") {
-    TempDir dir;
+    TempDir dir("durable_file_test.");
     const fs::path file = dir.path() / "empty";
     REQUIRE(shared::write_file_durably(file, {}, 0600).ok());
     CHECK(fs::exists(file));
@@ -121,7 +103,7 @@ TEST_CASE("an empty file is written as an empty file") {
 }
 
 TEST_CASE("the mode is applied, less the umask") {
-    TempDir dir;
+    TempDir dir("durable_file_test.");
     ScopedUmask mask(022);
     const fs::path file = dir.path() / "f";
     REQUIRE(shared::write_file_durably(file, shared::as_bytes("a"), 0600).ok());
@@ -134,7 +116,7 @@ TEST_CASE("the mode is applied, less the umask") {
 }
 
 TEST_CASE("an unwritable directory is an error naming the path, and leaves no temp file") {
-    TempDir dir;
+    TempDir dir("durable_file_test.");
     const fs::path locked = dir.path() / "locked";
     REQUIRE(fs::create_directory(locked));
     fs::permissions(locked, fs::perms::owner_read | fs::perms::owner_exec);
@@ -157,7 +139,7 @@ TEST_CASE("an unwritable directory is an error naming the path, and leaves no te
 }
 
 TEST_CASE("a missing directory is an error naming the path, and nothing is created") {
-    TempDir dir;
+    TempDir dir("durable_file_test.");
     const fs::path file = dir.path() / "absent" / "data";
     const auto written = shared::write_file_durably(file, shared::as_bytes("x"), 0600);
     REQUIRE_FALSE(written.ok());
@@ -166,7 +148,7 @@ TEST_CASE("a missing directory is an error naming the path, and nothing is creat
 }
 
 TEST_CASE("a failed rename removes the temp file and names both paths") {
-    TempDir dir;
+    TempDir dir("durable_file_test.");
     const fs::path file = dir.path() / "target";
     REQUIRE(fs::create_directories(file / "inside"));  // a file cannot be renamed over a directory
     const auto written = shared::write_file_durably(file, shared::as_bytes("x"), 0600, shared::TempName::Fixed);
@@ -176,7 +158,7 @@ TEST_CASE("a failed rename removes the temp file and names both paths") {
 }
 
 TEST_CASE("create_private_directories makes each missing directory 0700 and accepts existing ones") {
-    TempDir dir;
+    TempDir dir("durable_file_test.");
     ScopedUmask mask(022);
     const fs::path deep = dir.path() / "a" / "b" / "c";
     REQUIRE(shared::create_private_directories(deep).ok());
@@ -193,7 +175,7 @@ TEST_CASE("create_private_directories makes each missing directory 0700 and acce
 }
 
 TEST_CASE("create_private_directories names the component it could not create") {
-    TempDir dir;
+    TempDir dir("durable_file_test.");
     const fs::path blocker = dir.path() / "file";
     std::ofstream(blocker) << "not a directory";
     const auto made = shared::create_private_directories(blocker / "sub");
@@ -202,7 +184,7 @@ TEST_CASE("create_private_directories names the component it could not create") 
 }
 
 TEST_CASE("fsync_directory syncs a directory and names one it cannot open") {
-    TempDir dir;
+    TempDir dir("durable_file_test.");
     CHECK(shared::fsync_directory(dir.path()).ok());
     const auto synced = shared::fsync_directory(dir.path() / "absent");
     REQUIRE_FALSE(synced.ok());
@@ -210,7 +192,7 @@ TEST_CASE("fsync_directory syncs a directory and names one it cannot open") {
 }
 
 TEST_CASE("UniqueFd closes once, on close() or at the end of its owner's life") {
-    TempDir dir;
+    TempDir dir("durable_file_test.");
     const fs::path file = dir.path() / "f";
     const auto open_file = [&] { return ::open(file.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0600); };
     const auto is_open = [](int fd) { return ::fcntl(fd, F_GETFD) != -1; };

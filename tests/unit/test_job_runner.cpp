@@ -1,15 +1,12 @@
 // Unit tests for the job runner: order, real parallelism, and failures with their input.
 #include <doctest.h>
 
-#include <sys/resource.h>
-
-#include <fstream>
-
 #include <chrono>
 
 #include "shared/keccak.h"
 #include "shared/programs/argon2id_pow.h"
 #include "worker/job_runner.h"
+#include "tests/support/address_space_limit.h"
 
 namespace {
 
@@ -17,6 +14,7 @@ using shared::wire::Assign;
 using shared::wire::Failure;
 using shared::wire::FailureKind;
 using shared::wire::Result;
+using test_support::AddressSpaceLimit;
 using Clock = std::chrono::steady_clock;
 
 Assign make_assign(std::string program, std::vector<shared::Bytes> inputs, unsigned threads) {
@@ -48,31 +46,6 @@ Failure run_failing(Assign assign, bool allow_test = true) {
     REQUIRE(std::holds_alternative<Failure>(outcome));
     return std::get<Failure>(std::move(outcome));
 }
-
-// Caps this process's address space for one scope, so that libsodium's allocation
-// for a huge memlimit fails at once instead of succeeding under overcommit.
-class AddressSpaceLimit {
-public:
-    explicit AddressSpaceLimit(rlim_t extra_bytes) {
-        REQUIRE(::getrlimit(RLIMIT_AS, &saved_) == 0);
-        std::ifstream status("/proc/self/status");
-        std::string key;
-        rlim_t vm_kib = 0;
-        while (status >> key) {
-            if (key == "VmSize:") { status >> vm_kib; break; }
-        }
-        REQUIRE(vm_kib > 0);
-        struct rlimit capped = saved_;
-        capped.rlim_cur = vm_kib * 1024 + extra_bytes;
-        REQUIRE(::setrlimit(RLIMIT_AS, &capped) == 0);
-    }
-    ~AddressSpaceLimit() { ::setrlimit(RLIMIT_AS, &saved_); }
-    AddressSpaceLimit(const AddressSpaceLimit&) = delete;
-    AddressSpaceLimit& operator=(const AddressSpaceLimit&) = delete;
-
-private:
-    struct rlimit saved_ {};
-};
 
 double millis(Clock::duration d) {
     return std::chrono::duration<double, std::milli>(d).count();

@@ -2,35 +2,22 @@
 // the sample window, the OOM floor, and its file in a temporary directory.
 #include <doctest.h>
 
-#include <stdlib.h>
-
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
 #include <string>
 
 #include "supervisor/memory_model.h"
+#include "tests/support/temp_dir.h"
 
 namespace fs = std::filesystem;
 using supervisor::MemoryModel;
+using test_support::TempDir;
 
 namespace {
 
 constexpr std::uint64_t kMiB = 1024 * 1024;
 constexpr std::uint64_t kInitial = 512 * kMiB;
-
-struct TempDir {
-    fs::path path;
-    TempDir() {
-        std::string pattern = (fs::temp_directory_path() / "memory_model_test.XXXXXX").string();
-        REQUIRE(::mkdtemp(pattern.data()) != nullptr);
-        path = pattern;
-    }
-    ~TempDir() {
-        std::error_code ec;
-        fs::remove_all(path, ec);
-    }
-};
 
 void write_file(const fs::path& file, const std::string& text) {
     std::ofstream out(file, std::ios::trunc);
@@ -139,8 +126,8 @@ TEST_CASE("an OOM kill sets a floor the figure never goes below") {
 }
 
 TEST_CASE("save and load round trip") {
-    TempDir dir;
-    const fs::path file = dir.path / "memory.json";
+    TempDir dir("memory_model_test.");
+    const fs::path file = dir.path() / "memory.json";
     MemoryModel model(kInitial);
     for (int mib = 1; mib <= 20; ++mib) model.observe("argon2id_pow", 3, mib * kMiB, 1);
     model.observe("fib_input_initial", 10, 200 * kMiB, 2);
@@ -148,7 +135,7 @@ TEST_CASE("save and load round trip") {
     model.raise_after_oom("test_alloc", 0, 2048 * kMiB);
     REQUIRE(model.save(file).ok());
     CHECK(fs::exists(file));
-    CHECK_FALSE(fs::exists(dir.path / "memory.json.tmp"));
+    CHECK_FALSE(fs::exists(dir.path() / "memory.json.tmp"));
 
     MemoryModel loaded(kInitial);
     const auto status = loaded.load(file);
@@ -169,8 +156,8 @@ TEST_CASE("save and load round trip") {
 }
 
 TEST_CASE("a corrupt file is an error naming the file, and the model is unchanged") {
-    TempDir dir;
-    const fs::path file = dir.path / "memory.json";
+    TempDir dir("memory_model_test.");
+    const fs::path file = dir.path() / "memory.json";
     MemoryModel model(kInitial);
     model.observe("p", 0, 80 * kMiB, 1);
     SUBCASE("not JSON") { write_file(file, "{\"figures\": [ {\"program\": "); }
@@ -183,9 +170,9 @@ TEST_CASE("a corrupt file is an error naming the file, and the model is unchange
 }
 
 TEST_CASE("a missing file is Ok and nothing is learned") {
-    TempDir dir;
+    TempDir dir("memory_model_test.");
     MemoryModel model(kInitial);
-    const auto status = model.load(dir.path / "no-such-file.json");
+    const auto status = model.load(dir.path() / "no-such-file.json");
     CHECK(status.ok());
     CHECK_FALSE(model.learned("argon2id_pow", 0));
     CHECK(model.per_proof("argon2id_pow", 0) == kInitial);

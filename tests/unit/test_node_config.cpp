@@ -13,27 +13,14 @@
 
 #include "supervisor/identity.h"
 #include "supervisor/node_config.h"
+#include "tests/support/temp_dir.h"
 
 using supervisor::NodeConfig;
+using test_support::TempDir;
 
 namespace {
 
 const std::string kWallet = "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed";
-
-// A fresh directory per test, removed with everything in it at the end.
-class TempDir {
-public:
-    TempDir() {
-        std::string pattern = (std::filesystem::temp_directory_path() / "node-config-XXXXXX").string();
-        REQUIRE(::mkdtemp(pattern.data()) != nullptr);
-        path_ = pattern;
-    }
-    ~TempDir() { std::filesystem::remove_all(path_); }
-    const std::filesystem::path& path() const { return path_; }
-
-private:
-    std::filesystem::path path_;
-};
 
 void write_text(const std::filesystem::path& path, const std::string& text) {
     std::ofstream(path) << text;
@@ -73,14 +60,14 @@ private:
 }  // namespace
 
 TEST_CASE("an absent file is no config, not an error") {
-    TempDir dir;
+    TempDir dir("node-config-");
     auto loaded = NodeConfig::load(dir.path() / "config.json");
     REQUIRE(loaded.ok());
     CHECK_FALSE(loaded->has_value());
 }
 
 TEST_CASE("save creates private directories and a 0600 file that loads back") {
-    TempDir dir;
+    TempDir dir("node-config-");
     const auto path = dir.path() / "a" / "b" / "config.json";
     const NodeConfig config{"user-1", kWallet, "node-7", "http://127.0.0.1:9"};
     REQUIRE(config.save(path).ok());
@@ -101,7 +88,7 @@ TEST_CASE("save creates private directories and a 0600 file that loads back") {
 }
 
 TEST_CASE("save replaces the whole file; absent fields load as empty") {
-    TempDir dir;
+    TempDir dir("node-config-");
     const auto path = dir.path() / "config.json";
     REQUIRE(NodeConfig{"user-1", kWallet, "node-7", "http://x"}.save(path).ok());
     REQUIRE(NodeConfig{"user-2", "", "", ""}.save(path).ok());
@@ -115,7 +102,7 @@ TEST_CASE("save replaces the whole file; absent fields load as empty") {
 }
 
 TEST_CASE("a file that is not a config is an error naming the file and the fault") {
-    TempDir dir;
+    TempDir dir("node-config-");
     const auto path = dir.path() / "config.json";
     SUBCASE("not JSON") {
         write_text(path, "user_id = 3\n");
@@ -152,7 +139,7 @@ TEST_CASE("a file that is not a config is an error naming the file and the fault
 }
 
 TEST_CASE("remove says whether there was a file") {
-    TempDir dir;
+    TempDir dir("node-config-");
     const auto path = dir.path() / "config.json";
     REQUIRE(NodeConfig{"u", "", "", ""}.save(path).ok());
     auto first = NodeConfig::remove(path);
@@ -181,7 +168,7 @@ TEST_CASE("the default path follows XDG_CONFIG_HOME, else HOME") {
 }
 
 TEST_CASE("start takes from the config what the flags leave out, and flags win") {
-    TempDir dir;
+    TempDir dir("node-config-");
     supervisor::Options options;
     options.config_path = dir.path() / "config.json";
     SUBCASE("no config: nothing filled, no error") {

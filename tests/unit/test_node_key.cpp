@@ -4,31 +4,18 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <string>
 
 #include "shared/node_key.h"
 #include "shared/proof_hash.h"
+#include "tests/support/temp_dir.h"
 
 namespace fs = std::filesystem;
+using test_support::TempDir;
 
 namespace {
-
-// A fresh directory under TMPDIR, removed with everything in it.
-class TempDir {
-public:
-    TempDir() {
-        std::string pattern = (fs::temp_directory_path() / "node_key_test.XXXXXX").string();
-        path_ = ::mkdtemp(pattern.data());
-    }
-    ~TempDir() { fs::remove_all(path_); }
-    const fs::path& path() const { return path_; }
-
-private:
-    fs::path path_;
-};
 
 mode_t mode_of(const fs::path& p) {
     struct stat st {};
@@ -44,7 +31,7 @@ void write_file(const fs::path& p, const std::string& content, mode_t mode) {
 }  // namespace
 
 TEST_CASE("load_or_create creates a 0600 key in a new 0700 directory, then reuses it") {
-    TempDir dir;
+    TempDir dir("node_key_test.");
     const fs::path file = dir.path() / "state" / "keys" / "node.key";
     auto first = shared::NodeKey::load_or_create(file);
     REQUIRE_MESSAGE(first.ok(), first.error());
@@ -89,7 +76,7 @@ TEST_CASE("verify_signature is false for wrong sizes") {
 }
 
 TEST_CASE("a key file of the wrong size is an error naming the file") {
-    TempDir dir;
+    TempDir dir("node_key_test.");
     const fs::path file = dir.path() / "node.key";
     write_file(file, std::string(63, 'x'), 0600);
     auto key = shared::NodeKey::load_or_create(file);
@@ -100,7 +87,7 @@ TEST_CASE("a key file of the wrong size is an error naming the file") {
 }
 
 TEST_CASE("a key file readable by others is an error naming the file and its mode") {
-    TempDir dir;
+    TempDir dir("node_key_test.");
     const fs::path file = dir.path() / "node.key";
     REQUIRE(shared::NodeKey::load_or_create(file).ok());
     REQUIRE(::chmod(file.c_str(), 0644) == 0);
@@ -114,7 +101,7 @@ TEST_CASE("a key file readable by others is an error naming the file and its mod
 }
 
 TEST_CASE("a key file whose public half does not match its seed is refused") {
-    TempDir dir;
+    TempDir dir("node_key_test.");
     const fs::path file = dir.path() / "node.key";
     write_file(file, std::string(64, '\x01'), 0600);
     auto key = shared::NodeKey::load_or_create(file);

@@ -2,7 +2,6 @@
 // and damaged or stray files set aside instead of submitted.
 #include <doctest.h>
 
-#include <stdlib.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -13,26 +12,13 @@
 #include <vector>
 
 #include "supervisor/spool.h"
+#include "tests/support/temp_dir.h"
 
 namespace fs = std::filesystem;
 using supervisor::Spool;
+using test_support::TempDir;
 
 namespace {
-
-// A fresh directory under TMPDIR, removed with everything in it.
-class TempDir {
-public:
-    TempDir() {
-        std::string pattern = (fs::temp_directory_path() / "spool_test.XXXXXX").string();
-        REQUIRE(::mkdtemp(pattern.data()) != nullptr);
-        path_ = pattern;
-    }
-    ~TempDir() { fs::remove_all(path_); }
-    const fs::path& path() const { return path_; }
-
-private:
-    fs::path path_;
-};
 
 shared::Bytes payload(std::size_t n, std::uint8_t seed) {
     shared::Bytes b(n);
@@ -92,7 +78,7 @@ void check_set_aside(const Spool& spool, const fs::path& file) {
 }  // namespace
 
 TEST_CASE("open creates the directory and corrupt/, owner only") {
-    TempDir dir;
+    TempDir dir("spool_test.");
     Spool spool(dir.path() / "spool");
     REQUIRE(spool.open().ok());
     CHECK(fs::is_directory(dir.path() / "spool" / "corrupt"));
@@ -102,7 +88,7 @@ TEST_CASE("open creates the directory and corrupt/, owner only") {
 }
 
 TEST_CASE("write and load round trip") {
-    TempDir dir;
+    TempDir dir("spool_test.");
     Spool spool(dir.path());
     REQUIRE(spool.open().ok());
     REQUIRE(spool.write("task-1", payload(100, 1)).ok());
@@ -124,7 +110,7 @@ TEST_CASE("write and load round trip") {
 }
 
 TEST_CASE("a second write of one task replaces the first") {
-    TempDir dir;
+    TempDir dir("spool_test.");
     Spool spool(dir.path());
     REQUIRE(spool.open().ok());
     REQUIRE(spool.write("t", payload(10, 1)).ok());
@@ -135,7 +121,7 @@ TEST_CASE("a second write of one task replaces the first") {
 }
 
 TEST_CASE("remove takes one entry away and is harmless twice") {
-    TempDir dir;
+    TempDir dir("spool_test.");
     Spool spool(dir.path());
     REQUIRE(spool.open().ok());
     REQUIRE(spool.write("keep", payload(5, 1)).ok());
@@ -149,7 +135,7 @@ TEST_CASE("remove takes one entry away and is harmless twice") {
 }
 
 TEST_CASE("a truncated file is set aside") {
-    TempDir dir;
+    TempDir dir("spool_test.");
     Spool spool(dir.path());
     const auto file = spool_one(spool, "t", payload(200, 1));
     fs::resize_file(file, fs::file_size(file) - 40);
@@ -157,7 +143,7 @@ TEST_CASE("a truncated file is set aside") {
 }
 
 TEST_CASE("a file cut inside its header is set aside") {
-    TempDir dir;
+    TempDir dir("spool_test.");
     Spool spool(dir.path());
     const auto file = spool_one(spool, "t", payload(200, 1));
     fs::resize_file(file, 10);
@@ -167,7 +153,7 @@ TEST_CASE("a file cut inside its header is set aside") {
 TEST_CASE("a file with one flipped byte is set aside") {
     for (std::size_t offset : {std::size_t{0}, std::size_t{9}, std::size_t{14}, std::size_t{60}, std::size_t{250}}) {
         INFO("offset " << offset);
-        TempDir dir;
+        TempDir dir("spool_test.");
         Spool spool(dir.path());
         const auto file = spool_one(spool, "t", payload(200, 1));
         auto bytes = read_all(file);
@@ -179,7 +165,7 @@ TEST_CASE("a file with one flipped byte is set aside") {
 }
 
 TEST_CASE("an empty file is set aside") {
-    TempDir dir;
+    TempDir dir("spool_test.");
     Spool spool(dir.path());
     const auto file = spool_one(spool, "t", payload(20, 1));
     fs::resize_file(file, 0);
@@ -187,7 +173,7 @@ TEST_CASE("an empty file is set aside") {
 }
 
 TEST_CASE("a file with another name is set aside") {
-    TempDir dir;
+    TempDir dir("spool_test.");
     Spool spool(dir.path());
     REQUIRE(spool.open().ok());
     const auto stray = dir.path() / "notes.txt";
@@ -198,7 +184,7 @@ TEST_CASE("a file with another name is set aside") {
 TEST_CASE("a good entry under a name that is not its task's is set aside") {
     // Such a file could never be removed by remove(task_id), so it would be submitted
     // again at every start; a copy would be submitted twice.
-    TempDir dir;
+    TempDir dir("spool_test.");
     Spool spool(dir.path());
     const auto file = spool_one(spool, "t", payload(20, 1));
     const auto renamed = dir.path() / "deadbeef.spool";
@@ -207,7 +193,7 @@ TEST_CASE("a good entry under a name that is not its task's is set aside") {
 }
 
 TEST_CASE("a copy of a good entry is not loaded twice") {
-    TempDir dir;
+    TempDir dir("spool_test.");
     Spool spool(dir.path());
     const auto file = spool_one(spool, "t", payload(20, 1));
     fs::copy_file(file, dir.path() / "0074.spool");
@@ -219,7 +205,7 @@ TEST_CASE("a copy of a good entry is not loaded twice") {
 }
 
 TEST_CASE("a leftover temp file is removed and not returned") {
-    TempDir dir;
+    TempDir dir("spool_test.");
     Spool spool(dir.path());
     const auto file = spool_one(spool, "t", payload(20, 1));
     const auto temp = fs::path(file.string() + ".tmp");
@@ -233,7 +219,7 @@ TEST_CASE("a leftover temp file is removed and not returned") {
 }
 
 TEST_CASE("good entries load beside bad ones") {
-    TempDir dir;
+    TempDir dir("spool_test.");
     Spool spool(dir.path());
     REQUIRE(spool.open().ok());
     REQUIRE(spool.write("good", payload(30, 1)).ok());
@@ -247,7 +233,7 @@ TEST_CASE("good entries load beside bad ones") {
 }
 
 TEST_CASE("a submission without a task id is refused at write time") {
-    TempDir dir;
+    TempDir dir("spool_test.");
     Spool spool(dir.path());
     REQUIRE(spool.open().ok());
     CHECK_FALSE(spool.write("", payload(10, 1)).ok());
@@ -255,7 +241,7 @@ TEST_CASE("a submission without a task id is refused at write time") {
 }
 
 TEST_CASE("odd task ids stay inside the spool directory") {
-    TempDir dir;
+    TempDir dir("spool_test.");
     Spool spool(dir.path() / "spool");
     REQUIRE(spool.open().ok());
     const std::vector<std::string> ids = {

@@ -18,11 +18,13 @@
 
 #include "shared/programs/argon2id_pow.h"
 #include "shared/worker_codec.h"
+#include "tests/support/temp_dir.h"
 
 namespace fs = std::filesystem;
 namespace wire = shared::wire;
 using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
+using test_support::TempDir;
 
 namespace {
 
@@ -31,20 +33,6 @@ const char* worker_exe() {
     REQUIRE_MESSAGE(path != nullptr, "WORKER_EXE must name the worker executable");
     return path;
 }
-
-// A 0700 directory for the ipc socket, removed afterwards.
-class TempDir {
-public:
-    TempDir() {
-        std::string pattern = (fs::temp_directory_path() / "worker_serve.XXXXXX").string();
-        path_ = ::mkdtemp(pattern.data());
-    }
-    ~TempDir() { fs::remove_all(path_); }
-    const fs::path& path() const { return path_; }
-
-private:
-    fs::path path_;
-};
 
 // A child process that is SIGKILLed and reaped when the test is done with it.
 class Child {
@@ -184,7 +172,7 @@ bool process_gone(pid_t pid) {
 }  // namespace
 
 TEST_CASE("hello, heartbeats every second, a proven task, and heartbeats while a task hangs") {
-    TempDir dir;
+    TempDir dir("worker_serve.");
     Router router(dir.path());
     Child worker(serve_args(router.endpoint(), true));
     expect_hello(router, worker);
@@ -266,7 +254,7 @@ TEST_CASE("hello, heartbeats every second, a proven task, and heartbeats while a
 }
 
 TEST_CASE("refusals: test programs without the flag, unknown programs, malformed input") {
-    TempDir dir;
+    TempDir dir("worker_serve.");
     Router router(dir.path());
     Child worker(serve_args(router.endpoint(), false));
     expect_hello(router, worker);
@@ -295,7 +283,7 @@ TEST_CASE("refusals: test programs without the flag, unknown programs, malformed
 }
 
 TEST_CASE("Shutdown ends the worker with status 0, even while a task hangs") {
-    TempDir dir;
+    TempDir dir("worker_serve.");
     Router router(dir.path());
     Child worker(serve_args(router.endpoint(), true));
     expect_hello(router, worker);
@@ -309,7 +297,7 @@ TEST_CASE("Shutdown ends the worker with status 0, even while a task hangs") {
 }
 
 TEST_CASE("a worker whose parent is already gone exits 1 at once") {
-    TempDir dir;
+    TempDir dir("worker_serve.");
     Router router(dir.path());
     // pid 1 is never the test's own parent... unless the test runs as init's child.
     if (::getppid() == 1) return;
@@ -322,7 +310,7 @@ TEST_CASE("a worker whose parent is already gone exits 1 at once") {
 }
 
 TEST_CASE("the worker dies with its parent (PR_SET_PDEATHSIG)") {
-    TempDir dir;
+    TempDir dir("worker_serve.");
     Router router(dir.path());
     // An intermediate parent that starts the worker, then waits to be killed.
     const pid_t parent = ::fork();
