@@ -71,27 +71,27 @@ TEST_CASE("submissions change state once; a second acceptance becomes a repeat")
     orch::Store store(db.path);
     store.insert_task(task("a", "n1", 1000));
 
-    orch::SubmissionRecord rejected{"a", "n1", 101, 400, "rejected", "bad", orch::TaskState::Rejected};
+    orch::SubmissionRecord rejected{"a", "n1", 101, 400, "rejected", "bad", orch::TaskState::Rejected, true, ""};
     store.record_submission(rejected);
     CHECK(store.find_task("a")->state == orch::TaskState::Rejected);
 
-    orch::SubmissionRecord first{"a", "n1", 102, 200, "accepted", "ok", orch::TaskState::Accepted};
+    orch::SubmissionRecord first{"a", "n1", 102, 200, "accepted", "ok", orch::TaskState::Accepted, true, ""};
     store.record_submission(first);
     CHECK(first.status == 200);
     auto accepted = store.find_task("a");
     CHECK(accepted->state == orch::TaskState::Accepted);
     CHECK(accepted->accepted_at == 102.0);
 
-    orch::SubmissionRecord second{"a", "n1", 103, 200, "accepted", "ok", orch::TaskState::Accepted};
+    orch::SubmissionRecord second{"a", "n1", 103, 200, "accepted", "ok", orch::TaskState::Accepted, true, ""};
     store.record_submission(second);
     CHECK(second.status == 409);
     CHECK(second.outcome == "repeat");
 
-    orch::SubmissionRecord late{"a", "n1", 2000, 404, "expired", "late", orch::TaskState::Expired};
+    orch::SubmissionRecord late{"a", "n1", 2000, 404, "expired", "late", orch::TaskState::Expired, true, ""};
     store.record_submission(late);
     CHECK(store.find_task("a")->state == orch::TaskState::Accepted);  // never un-accepted
 
-    orch::SubmissionRecord fault{"a", "n1", 104, 429, "fault", "429", std::nullopt, false};
+    orch::SubmissionRecord fault{"a", "n1", 104, 429, "fault", "429", std::nullopt, false, ""};
     store.record_submission(fault);
     CHECK(store.find_task("a")->submissions == 4);
 

@@ -171,8 +171,9 @@ TEST_CASE("decoders refuse garbage, truncation and oversize without crashing") {
     // An input longer than the 64 bytes the .options allow: field 5 of Task, inside field 4.
     Bytes task{0x2a, 0x43};  // field 5, length 67
     task.insert(task.end(), 67, 0x11);
-    Bytes response{0x22, static_cast<std::uint8_t>(task.size())};
-    response.insert(response.end(), task.begin(), task.end());
+    Bytes response = {0x22};  // field 4 (the task), then its length and bytes
+    response.push_back(static_cast<std::uint8_t>(task.size()));
+    for (std::uint8_t b : task) response.push_back(b);
     auto decoded = decode_GetProofTaskResponse(response);
     CHECK_FALSE(decoded.ok());
 
@@ -181,7 +182,8 @@ TEST_CASE("decoders refuse garbage, truncation and oversize without crashing") {
     big.proofs = {Bytes(kMaxProofBytes, 1)};
     auto bytes = encode(big);
     REQUIRE(bytes.ok());
-    bytes->insert(bytes->end(), {0x52, 0x81, 0x80, 0x80, 0x02});  // field 10, length 4 MiB + 1
+    const Bytes header{0x52, 0x81, 0x80, 0x80, 0x02};  // field 10, length 4 MiB + 1
+    bytes->insert(bytes->end(), header.begin(), header.end());
     bytes->resize(bytes->size() + kMaxProofBytes + 1, 0);
     auto refused = decode_SubmitProofRequest(*bytes);
     REQUIRE_FALSE(refused.ok());
