@@ -83,7 +83,7 @@ Supervisor::Supervisor(Options options, shared::NodeKey key, std::string worker_
                                    on_answered(endpoint, outcome, waited);
                                }}),
       autoscaler_(clock_, options_.min_workers, options_.max_workers, shared::seconds_to_us(options_.scale_cooldown_s)),
-      model_(options_.memory_per_proof),
+      memory_(options_, clock_),
       difficulty_(options_.max_difficulty) {
     target_workers_ = options_.min_workers;
     if (options_.anonymous) {
@@ -161,34 +161,9 @@ shared::Status Supervisor::start() {
     return shared::Ok{};
 }
 
-// The budget is the cgroup's limit, else physical memory, less the reserve
-// (by default 5% of it, between 32 MiB and 512 MiB).
 void Supervisor::start_memory() {
-    const auto cgroup = shared::find_memory_cgroup();
-    std::optional<std::uint64_t> limit = cgroup ? shared::read_memory_limit(*cgroup) : std::nullopt;
-    const char* source = "cgroup limit";
-    if (!limit) {
-        limit = shared::read_mem_total();
-        source = "physical memory";
-    }
-    const std::uint64_t total = limit.value_or(4ull << 30);
-    const std::uint64_t reserve =
-        options_.memory_reserve.value_or(std::clamp<std::uint64_t>(total / 20, 32ull << 20, 512ull << 20));
-    budget_ = total > reserve ? total - reserve : total / 2;
-    spdlog::info("memory: budget {} ({} {} less reserve {}), {} per proof until learned", format_mib(budget_), source,
-                 format_mib(total), format_mib(reserve), format_mib(options_.memory_per_proof));
-
-    const auto model_file = options_.state_dir / "memory.json";
-    if (auto loaded = model_.load(model_file); !loaded) {
-        std::error_code ec;
-        std::filesystem::rename(model_file, model_file.string() + ".corrupt", ec);
-        spdlog::warn("{}; moved aside, learning memory figures afresh", loaded.error());
-    }
-
-    MemoryGuardConfig config;
-    config.per_worker_limit = options_.max_worker_memory;
-    config.total_limit = budget_;
-    guard_ = std::make_unique<MemoryGuard>(config);
+    memory_.start();
+    guard_ = std::make_unique<MemoryGuard>(memory_.guard_config());
     if (!options_.memory_guard) {
         spdlog::info("memory guard off: the kernel's OOM killer alone enforces limits");
         return;
@@ -285,7 +260,7 @@ int Supervisor::run() {
     phase_ = Phase::Running;
     uv_run(&loop_, UV_RUN_DEFAULT);
     pool_->kill_all_now();
-    save_memory_model(true);
+    memory_.save(true);
     print_summary();
     return exit_code_;
 }
@@ -307,7 +282,7 @@ void Supervisor::on_tick() {
     submitter_.pump();
     check_progress();
     update_gauges();
-    save_memory_model(false);
+    memory_.save(false);
     notify_systemd();
 }
 
@@ -351,8 +326,8 @@ void Supervisor::scale() {
     signal.cpu_busy = sample_cpu();
     if (auto head = ledger_.peek_queued()) {
         const TaskRecord* record = ledger_.find(*head);
-        signal.memory_allows = record && admit(model_, budget_, busy_loads(), record->task.program_id,
-                                               record->task.difficulty, 1).threads > 0;
+        signal.memory_allows =
+            record && memory_.admit_task(busy_loads(), record->task.program_id, record->task.difficulty, 1).threads > 0;
     }
     const unsigned before = target_workers_;
     target_workers_ = autoscaler_.decide(signal);
@@ -378,7 +353,7 @@ void Supervisor::update_gauges() {
     std::map<std::string, unsigned> states{{"spawning", 0}, {"ready", 0}, {"busy", 0}, {"stopping", 0}};
     for (const auto& [slot, w] : pool_->workers()) ++states[std::string(to_string(w.state))];
     metrics_.workers(states);
-    metrics_.memory(projected_memory(model_, busy_loads()), budget_);
+    metrics_.memory(memory_.projected(busy_loads()), memory_.budget());
     metrics_.target_workers(target_workers_);
 }
 
@@ -390,13 +365,6 @@ std::vector<BusyLoad> Supervisor::busy_loads() {
         if (record) loads.push_back(BusyLoad{record->task.program_id, record->task.difficulty, w.concurrent});
     }
     return loads;
-}
-
-void Supervisor::save_memory_model(bool force) {
-    const std::int64_t now = clock_.now_us();
-    if (!force && now - model_saved_us_ < 10'000'000) return;
-    model_saved_us_ = now;
-    if (auto saved = model_.save(options_.state_dir / "memory.json"); !saved) spdlog::warn("{}", saved.error());
 }
 
 void Supervisor::murder_workers() {
@@ -448,10 +416,9 @@ void Supervisor::dispatch() {
         if (!record) return;
         const unsigned inputs = static_cast<unsigned>(record->task.inputs.size());
         const unsigned wanted = std::min({record->threads, options_.per_task_threads, inputs});
-        const Admission admission = admit(model_, budget_, busy_loads(), record->task.program_id,
-                                          record->task.difficulty, wanted);
+        const Admission admission =
+            memory_.admit_task(busy_loads(), record->task.program_id, record->task.difficulty, wanted);
         if (admission.threads == 0) return;  // memory first: wait for a busy worker to finish
-        if (admission.reduced) tell_reduced(*record, wanted, admission);
         const int slot = *dispatcher_.take_idle();
         Worker* worker = pool_->by_slot(slot);
         if (!worker || worker->state != WorkerState::Ready) continue;
@@ -475,16 +442,6 @@ void Supervisor::dispatch() {
         worker->concurrent = admission.threads;
         worker->busy_since_us = clock_.now_us();
     }
-}
-
-// Said once per (program, difficulty): the node uses what fits instead of what was asked.
-void Supervisor::tell_reduced(const TaskRecord& record, unsigned wanted, const Admission& admission) {
-    const std::string key = record.task.program_id + "/" + std::to_string(record.task.difficulty);
-    if (!told_reduced_.insert(key).second) return;
-    spdlog::warn("memory: {} threads for {} at difficulty {} need {} each, the budget {} has room for {} now; "
-                 "using {} (said once)",
-                 wanted, record.task.program_id, record.task.difficulty, format_mib(admission.per_proof),
-                 format_mib(budget_), admission.threads, admission.threads);
 }
 
 void Supervisor::maybe_fetch() {
@@ -607,7 +564,7 @@ void Supervisor::on_result(Worker& worker, shared::wire::Result&& result) {
     difficulty_.on_finished(record->task.difficulty, took_s, task_deadline_us(*record) / 1e6);
     proofs_ += result.proofs.size();
     metrics_.proofs_done(result.proofs.size(), clock_.now_us());
-    model_.observe(record->task.program_id, record->task.difficulty, result.peak_rss_bytes,
+    memory_.observe(record->task.program_id, record->task.difficulty, result.peak_rss_bytes,
                    std::max(1u, std::min<unsigned>(record->threads, static_cast<unsigned>(result.proofs.size()))));
     if (anonymous_) {
         ledger_.transition(task_id, TaskState::Accepted, "proved in anonymous mode (nothing is submitted)");
@@ -624,7 +581,7 @@ void Supervisor::on_result(Worker& worker, shared::wire::Result&& result) {
 void Supervisor::submit(const TaskRecord& record, const shared::wire::Result& result) {
     const std::string task_id = record.task.task_id;
     auto submission = build_submission(record.task, result.proofs, key_,
-                                       make_telemetry(gflops_, result.peak_rss_bytes, budget_, options_.location));
+                                       make_telemetry(gflops_, result.peak_rss_bytes, memory_.budget(), options_.location));
     auto encoded = submission ? shared::encode(*submission) : shared::Expected<shared::Bytes>(shared::fail(submission.error()));
     if (!encoded) {
         ledger_.transition(task_id, TaskState::Rejected, "cannot build the submission: " + encoded.error());
@@ -653,25 +610,17 @@ void Supervisor::on_failure(Worker& worker, const shared::wire::Failure& failure
     }
 }
 
-// An OOM kill says each of the task's proofs needed more than we thought: at
-// least its share of what the worker held when last seen, and half as much again.
-void Supervisor::learn_from_oom(const Worker& worker) {
-    const TaskRecord* record = ledger_.find(worker.task_id);
-    if (!record) return;
-    const auto& task = record->task;
-    const std::uint64_t seen = worker.rss_bytes / std::max(1u, worker.concurrent);
-    const std::uint64_t now = model_.per_proof(task.program_id, task.difficulty);
-    model_.raise_after_oom(task.program_id, task.difficulty, std::max(seen, now + now / 2));
-    save_memory_model(true);
-}
-
 void Supervisor::on_worker_exit(Worker& worker, const Death& death) {
     dispatcher_.worker_gone(worker.slot);
     const DeathCause cause = classify(death);
     const std::int64_t now = clock_.now_us();
     const bool before_hello = worker.hello_us == 0;
     std::string task_note = "no task";
-    if (is_oom(cause) && !worker.task_id.empty()) learn_from_oom(worker);
+    if (is_oom(cause) && !worker.task_id.empty()) {
+        if (const TaskRecord* record = ledger_.find(worker.task_id)) {
+            memory_.oom_killed(record->task.program_id, record->task.difficulty, worker.rss_bytes, worker.concurrent);
+        }
+    }
     if ((is_oom(cause) || cause == DeathCause::Overdue) && !worker.task_id.empty()) {
         if (const TaskRecord* record = ledger_.find(worker.task_id)) {
             const auto before = difficulty_.requested();

@@ -26,7 +26,7 @@
 #include "supervisor/http_client.h"
 #include "supervisor/ledger.h"
 #include "supervisor/memory_guard.h"
-#include "supervisor/memory_model.h"
+#include "supervisor/memory_budget.h"
 #include "supervisor/metrics.h"
 #include "supervisor/options.h"
 #include "supervisor/orchestrator_client.h"
@@ -89,9 +89,6 @@ private:
     // Helpers.
     void take_task(shared::Task&& task, const char* source);
     std::vector<BusyLoad> busy_loads();
-    void tell_reduced(const TaskRecord& record, unsigned wanted, const Admission& admission);
-    void learn_from_oom(const Worker& worker);
-    void save_memory_model(bool force);
     double sample_cpu();
     void worker_idle(Worker& worker);
     std::int64_t task_deadline_us(const TaskRecord& record) const;
@@ -122,8 +119,7 @@ private:
 
     std::unique_ptr<MemoryGuard> guard_;
     Autoscaler autoscaler_;
-    MemoryModel model_;
-    std::uint64_t budget_ = 0;
+    MemoryBudget memory_;
     Metrics metrics_;
     std::unique_ptr<AnonymousSource> anonymous_;
     DifficultyPolicy difficulty_;
@@ -152,8 +148,6 @@ private:
     std::uint64_t cpu_total_ = 0;
     std::uint64_t cpu_idle_ = 0;
     double cpu_busy_ = 0;
-    std::int64_t model_saved_us_ = 0;
-    std::set<std::string> told_reduced_;  // "(program, difficulty) does not fit" said once each
 };
 
 }  // namespace supervisor

@@ -1,0 +1,53 @@
+// The node's memory: the budget (the cgroup's limit, else physical memory, less a
+// reserve), the learned memory per proof kept in STATE/memory.json, and the
+// admission of tasks within them. It reads /proc, the cgroup and the state file;
+// the decisions are MemoryModel's and admit()'s.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "shared/clock.h"
+#include "supervisor/admission.h"
+#include "supervisor/memory_guard.h"
+#include "supervisor/memory_model.h"
+#include "supervisor/options.h"
+
+namespace supervisor {
+
+class MemoryBudget {
+public:
+    MemoryBudget(const Options& options, const shared::Clock& clock);
+
+    // Reads the limit and the learned figures (a corrupt file is moved aside and logged).
+    void start();
+    std::uint64_t budget() const { return budget_; }
+    MemoryGuardConfig guard_config() const;
+
+    // How many proofs of this task may start now; says once per (program, difficulty)
+    // when fewer than wanted fit.
+    Admission admit_task(const std::vector<BusyLoad>& busy, const std::string& program, int difficulty,
+                         unsigned wanted);
+    std::uint64_t projected(const std::vector<BusyLoad>& busy) const { return projected_memory(model_, busy); }
+
+    void observe(const std::string& program, int difficulty, std::uint64_t peak_rss, unsigned concurrent);
+    // An OOM kill says each of the task's proofs needed more than we thought: at
+    // least its share of what the worker held when last seen, and half as much again.
+    void oom_killed(const std::string& program, int difficulty, std::uint64_t rss, unsigned concurrent);
+    // Writes the learned figures at most every 10 s, or now when forced.
+    void save(bool force);
+
+private:
+    const Options& options_;
+    const shared::Clock& clock_;
+    MemoryModel model_;
+    std::uint64_t budget_ = 0;
+    std::filesystem::path file_;
+    std::int64_t saved_us_ = 0;
+    std::set<std::string> told_reduced_;
+};
+
+}  // namespace supervisor
