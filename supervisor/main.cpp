@@ -2,6 +2,7 @@
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
+#include <csignal>
 #include <cstdio>
 #include <filesystem>
 #include <string>
@@ -10,6 +11,7 @@
 #include "shared/log.h"
 #include "shared/node_key.h"
 #include "supervisor/identity.h"
+#include "supervisor/control_socket.h"
 #include "supervisor/options.h"
 #include "supervisor/supervisor.h"
 
@@ -36,6 +38,9 @@ int usage_error(const std::string& message) {
 }  // namespace
 
 int main(int argc, char** argv) {
+    // A peer that hangs up (a `status` client, a metrics scraper, the orchestrator)
+    // must cost one write an EPIPE, never the node its life.
+    std::signal(SIGPIPE, SIG_IGN);
     const std::vector<std::string> args(argv, argv + argc);
     auto options = supervisor::parse_options(args);
     if (!options) return usage_error(options.error());
@@ -47,6 +52,15 @@ int main(int argc, char** argv) {
         case supervisor::Command::RegisterUser: return supervisor::run_register_user(*options);
         case supervisor::Command::RegisterNode: return supervisor::run_register_node(*options);
         case supervisor::Command::Logout: return supervisor::run_logout(*options);
+        case supervisor::Command::Status: {
+            auto status = supervisor::read_status(options->state_dir / "control.sock");
+            if (!status) {
+                std::fprintf(stderr, "supervisor: %s\n", status.error().c_str());
+                return 1;
+            }
+            std::fputs(status->c_str(), stdout);
+            return 0;
+        }
         default: break;
     }
     // Flags win; what they leave out comes from the identity saved by register-node.

@@ -226,6 +226,7 @@ std::optional<Command> command_of(const std::string& word) {
     if (word == "register-user") return Command::RegisterUser;
     if (word == "register-node") return Command::RegisterNode;
     if (word == "logout") return Command::Logout;
+    if (word == "status") return Command::Status;
     return std::nullopt;
 }
 
@@ -244,7 +245,7 @@ shared::Expected<Options> parse_options(const std::vector<std::string>& args) {
     std::vector<std::string> flags(args.begin() + (args.empty() ? 0 : 1), args.end());
     if (!flags.empty() && !flags.front().starts_with("-")) {
         auto command = command_of(flags.front());
-        if (!command) return shared::fail("unknown command '" + flags.front() + "' (start, register-user, register-node, logout)");
+        if (!command) return shared::fail("unknown command '" + flags.front() + "' (start, register-user, register-node, logout, status)");
         o.command = *command;
         flags.erase(flags.begin());
     }

@@ -13,7 +13,7 @@
 
 namespace supervisor {
 
-enum class Command { Start, RegisterUser, RegisterNode, Logout, Help };
+enum class Command { Start, RegisterUser, RegisterNode, Logout, Status, Help };
 
 struct Backoff {
     double initial_s;

@@ -17,6 +17,8 @@
 #include "shared/bounds.h"
 #include "shared/cgroup.h"
 #include "shared/program.h"
+#include <nlohmann/json.hpp>
+
 #include "supervisor/identity.h"
 #include "supervisor/submission.h"
 #include "supervisor/telemetry.h"
@@ -82,6 +84,7 @@ Supervisor::Supervisor(Options options, shared::NodeKey key, std::string worker_
                                [this](const char* endpoint, const Outcome& outcome, double waited) {
                                    on_answered(endpoint, outcome, waited);
                                }}),
+      control_(&loop_, options_.state_dir / "control.sock", [this] { return status_json(); }),
       autoscaler_(clock_, options_.min_workers, options_.max_workers, shared::seconds_to_us(options_.scale_cooldown_s)),
       memory_(options_, clock_),
       difficulty_(options_.max_difficulty) {
@@ -113,7 +116,11 @@ shared::Status Supervisor::start() {
     pool_ = std::make_unique<WorkerPool>(
         &loop_, clock_, WorkerPoolConfig{options_.worker_path, endpoint, options_.allow_test_programs},
         [this](Worker& w, const Death& d) { on_worker_exit(w, d); });
+    if (ControlSocket::in_use(options_.state_dir / "control.sock")) {
+        return shared::fail("another node is running with the state directory " + options_.state_dir.string());
+    }
     if (auto s = submitter_.open(); !s) return s;
+    if (auto s = control_.listen(); !s) spdlog::warn("{}; `supervisor status` will not reach this node", s.error());
     load_spool();
 
     uv_timer_init(&loop_, &tick_);
@@ -250,6 +257,7 @@ void Supervisor::close_handles() {
     for (auto& s : signals_) uv_close(reinterpret_cast<uv_handle_t*>(&s), nullptr);
     http_.close();
     channel_.close();
+    control_.close();
 }
 
 int Supervisor::run() {
@@ -776,6 +784,35 @@ void Supervisor::print_summary() const {
         restarts.c_str(), wall_s, wall_s > 0 ? accepted * 60.0 / wall_s : 0.0, seconds(self), seconds(children),
         self.ru_maxrss);
     std::fflush(stdout);
+}
+
+// What `supervisor status` prints: one JSON document, built on the loop.
+std::string Supervisor::status_json() {
+    static constexpr const char* kPhases[] = {"starting", "running", "draining", "stopping", "done"};
+    nlohmann::json workers = nlohmann::json::array();
+    for (const auto& [slot, w] : pool_->workers()) {
+        workers.push_back({{"slot", slot}, {"pid", w.pid}, {"state", std::string(to_string(w.state))},
+                           {"task", w.task_id}, {"rss_bytes", w.rss_bytes}, {"tasks_done", w.tasks_done}});
+    }
+    nlohmann::json tasks = nlohmann::json::object();
+    for (int s = 0; s <= static_cast<int>(TaskState::Abandoned); ++s) {
+        tasks[std::string(to_string(static_cast<TaskState>(s)))] = ledger_.count(static_cast<TaskState>(s));
+    }
+    nlohmann::json status = {
+        {"node_id", options_.node_id},
+        {"phase", kPhases[static_cast<int>(phase_)]},
+        {"uptime_s", (clock_.now_us() - started_us_) / 1e6},
+        {"workers", workers},
+        {"target_workers", target_workers_},
+        {"queued", ledger_.queued()},
+        {"tasks", tasks},
+        {"proofs", proofs_},
+        {"restarts", restarts_total_},
+        {"difficulty", std::string(to_string(difficulty_.requested()))},
+        {"memory", {{"budget_bytes", memory_.budget()}, {"projected_bytes", memory_.projected(busy_loads())}}},
+        {"pending_submissions", submitter_.pending()},
+    };
+    return status.dump();
 }
 
 }  // namespace supervisor

@@ -20,6 +20,7 @@
 #include "supervisor/admission.h"
 #include "supervisor/anonymous_source.h"
 #include "supervisor/autoscaler.h"
+#include "supervisor/control_socket.h"
 #include "supervisor/difficulty_policy.h"
 #include "supervisor/dispatcher.h"
 #include "supervisor/fetcher.h"
@@ -94,6 +95,7 @@ private:
     std::int64_t task_deadline_us(const TaskRecord& record) const;
     void log_transition(const TaskRecord& record, TaskState from, TaskState to, const std::string& reason);
     void print_summary() const;
+    std::string status_json();
 
     Options options_;
     shared::NodeKey key_;
@@ -116,6 +118,7 @@ private:
     RestartPolicy restarts_;
     Submitter submitter_;
     Fetcher fetcher_;
+    ControlSocket control_;
 
     std::unique_ptr<MemoryGuard> guard_;
     Autoscaler autoscaler_;

@@ -1,6 +1,7 @@
 // The worker executable: `serve` for the supervisor, `prove` and `verify` by hand.
 #include <CLI/CLI.hpp>
 
+#include <csignal>
 #include <iostream>
 
 #include "worker/commands.h"
@@ -8,6 +9,8 @@
 #include "worker/serve.h"
 
 int main(int argc, char** argv) {
+    // A closed stderr pipe must not kill a worker in the middle of a proof.
+    std::signal(SIGPIPE, SIG_IGN);
     CLI::App app{"provenode worker: proves tasks for the supervisor, or one input by hand"};
     app.require_subcommand(1);
 
