@@ -45,7 +45,6 @@ std::optional<std::string> Ledger::peek_queued() const {
 void Ledger::dispatch(const std::string& task_id, int worker, const std::string& label) {
     TaskRecord* record = find(task_id);
     if (!record || record->state != TaskState::Queued) return;
-    queue_.erase(std::remove(queue_.begin(), queue_.end(), task_id), queue_.end());
     ++record->attempts;
     record->worker = worker;
     record->dispatched_us = clock_.now_us();
@@ -66,8 +65,6 @@ void Ledger::worker_failed(const std::string& task_id, const std::string& cause,
         return;
     }
     if (oom) record->threads = std::max(1u, record->threads / 2);
-    // Retried work goes ahead of new work (invariant 4).
-    queue_.push_front(task_id);
     transition(task_id, TaskState::Queued, cause + "; retry " + std::to_string(record->attempts + 1) + " of " +
                                                std::to_string(kMaxAttempts) + " with " +
                                                std::to_string(record->threads) + " threads");
@@ -77,8 +74,12 @@ void Ledger::transition(const std::string& task_id, TaskState to, const std::str
     auto it = records_.find(task_id);
     if (it == records_.end()) return;
     const TaskState from = it->second.state;
-    if (from == TaskState::Queued && to != TaskState::Queued && to != TaskState::Dispatched) {
+    // The queue holds exactly the queued tasks. One that comes back to it (a retry)
+    // goes ahead of new work (invariant 4); new work joins at the back in add().
+    if (from == TaskState::Queued && to != TaskState::Queued) {
         queue_.erase(std::remove(queue_.begin(), queue_.end(), task_id), queue_.end());
+    } else if (from != TaskState::Queued && to == TaskState::Queued) {
+        queue_.push_front(task_id);
     }
     --counts_[static_cast<int>(from)];
     ++counts_[static_cast<int>(to)];

@@ -43,7 +43,6 @@ struct TaskRecord {
     std::vector<std::string> causes;  // why earlier attempts failed
     std::int64_t fetched_us = 0;
     std::int64_t dispatched_us = 0;
-    std::uint32_t submit_attempts = 0;
 };
 
 class Ledger {

@@ -51,7 +51,6 @@ std::string runtime_base() {
     return "/tmp";
 }
 
-std::string mib(std::uint64_t bytes) { return std::to_string(bytes >> 20) + " MiB"; }
 
 }  // namespace
 
@@ -581,7 +580,7 @@ void Supervisor::on_result(Worker& worker, shared::wire::Result&& result) {
     ledger_.transition(task_id, TaskState::Proved,
                        std::to_string(result.proofs.size()) + " proofs in " +
                            std::to_string(result.total_micros / 1000) + " ms on " +
-                           std::to_string(result.threads_used) + " threads, peak RSS " + mib(result.peak_rss_bytes));
+                           std::to_string(result.threads_used) + " threads, peak RSS " + format_mib(result.peak_rss_bytes));
     submit(*record, result);
 }
 

@@ -7,10 +7,8 @@
 #include <uv.h>
 
 #include <cstdint>
-#include <deque>
 #include <map>
 #include <memory>
-#include <set>
 #include <vector>
 #include <string>
 
@@ -31,7 +29,6 @@
 #include "supervisor/metrics.h"
 #include "supervisor/options.h"
 #include "supervisor/orchestrator_client.h"
-#include "supervisor/request_timer.h"
 #include "supervisor/restart_policy.h"
 #include "supervisor/submitter.h"
 #include "supervisor/worker_channel.h"
