@@ -5,6 +5,7 @@
 #include <array>
 #include <cctype>
 #include <memory>
+#include <utility>
 
 #include "orchestrator.pb.h"
 #include "shared/bounds.h"
@@ -154,6 +155,15 @@ std::unique_ptr<PbMessage> make_pb() {
     return std::make_unique<PbMessage>();
 }
 
+// Decodes into a fresh nanopb struct, then converts it to our value.
+template <class PbMessage, class Convert>
+auto decode_as(const pb_msgdesc_t* fields, ByteView bytes, Convert convert)
+    -> Expected<decltype(convert(std::declval<const PbMessage&>()))> {
+    auto pbm = make_pb<PbMessage>();
+    if (Status s = pb::decode_message(fields, pbm.get(), bytes); !s) return fail(s.error());
+    return convert(*pbm);
+}
+
 }  // namespace
 
 // --- names ---------------------------------------------------------------------
@@ -210,9 +220,10 @@ Expected<Bytes> encode(const Task& message) {
 }
 
 Expected<Task> decode_Task(ByteView bytes) {
-    auto pbm = make_pb<nexus_orchestrator_Task>();
-    if (Status s = pb::decode_message(nexus_orchestrator_Task_fields, pbm.get(), bytes); !s) return fail(s.error());
-    return from_pb(*pbm);
+    return decode_as<nexus_orchestrator_Task>(nexus_orchestrator_Task_fields, bytes,
+                     [](const auto& m) -> Task {
+        return from_pb(m);
+    });
 }
 
 Expected<Bytes> encode(const GetProofTaskRequest& message) {
@@ -225,16 +236,15 @@ Expected<Bytes> encode(const GetProofTaskRequest& message) {
 }
 
 Expected<GetProofTaskRequest> decode_GetProofTaskRequest(ByteView bytes) {
-    auto pbm = make_pb<nexus_orchestrator_GetProofTaskRequest>();
-    if (Status s = pb::decode_message(nexus_orchestrator_GetProofTaskRequest_fields, pbm.get(), bytes); !s) {
-        return fail(s.error());
-    }
-    GetProofTaskRequest out;
-    out.node_id = pb::get_string(pbm->node_id);
-    out.node_type = static_cast<NodeType>(pb::get_enum(pbm->node_type));
-    out.ed25519_public_key = pb::get_bytes(pbm->ed25519_public_key);
-    out.max_difficulty = pb::get_enum(pbm->max_difficulty);
-    return out;
+    return decode_as<nexus_orchestrator_GetProofTaskRequest>(nexus_orchestrator_GetProofTaskRequest_fields, bytes,
+                     [](const auto& m) -> GetProofTaskRequest {
+        GetProofTaskRequest out;
+        out.node_id = pb::get_string(m.node_id);
+        out.node_type = static_cast<NodeType>(pb::get_enum(m.node_type));
+        out.ed25519_public_key = pb::get_bytes(m.ed25519_public_key);
+        out.max_difficulty = pb::get_enum(m.max_difficulty);
+        return out;
+    });
 }
 
 Expected<Bytes> encode(const GetProofTaskResponse& message) {
@@ -252,13 +262,12 @@ Expected<Bytes> encode(const GetProofTaskResponse& message) {
 }
 
 Expected<GetProofTaskResponse> decode_GetProofTaskResponse(ByteView bytes) {
-    auto pbm = make_pb<nexus_orchestrator_GetProofTaskResponse>();
-    if (Status s = pb::decode_message(nexus_orchestrator_GetProofTaskResponse_fields, pbm.get(), bytes); !s) {
-        return fail(s.error());
-    }
-    GetProofTaskResponse out;
-    if (pbm->has_task) out.task = from_pb(pbm->task);
-    return out;
+    return decode_as<nexus_orchestrator_GetProofTaskResponse>(nexus_orchestrator_GetProofTaskResponse_fields, bytes,
+                     [](const auto& m) -> GetProofTaskResponse {
+        GetProofTaskResponse out;
+        if (m.has_task) out.task = from_pb(m.task);
+        return out;
+    });
 }
 
 Expected<Bytes> encode(const GetTasksRequest& message) {
@@ -269,11 +278,10 @@ Expected<Bytes> encode(const GetTasksRequest& message) {
 }
 
 Expected<GetTasksRequest> decode_GetTasksRequest(ByteView bytes) {
-    auto pbm = make_pb<nexus_orchestrator_GetTasksRequest>();
-    if (Status s = pb::decode_message(nexus_orchestrator_GetTasksRequest_fields, pbm.get(), bytes); !s) {
-        return fail(s.error());
-    }
-    return GetTasksRequest{pb::get_string(pbm->node_id), pb::get_string(pbm->next_cursor)};
+    return decode_as<nexus_orchestrator_GetTasksRequest>(nexus_orchestrator_GetTasksRequest_fields, bytes,
+                     [](const auto& m) -> GetTasksRequest {
+        return GetTasksRequest{pb::get_string(m.node_id), pb::get_string(m.next_cursor)};
+    });
 }
 
 Expected<Bytes> encode(const GetTasksResponse& message) {
@@ -305,11 +313,10 @@ Expected<Bytes> encode(const NodeTelemetry& message) {
 }
 
 Expected<NodeTelemetry> decode_NodeTelemetry(ByteView bytes) {
-    auto pbm = make_pb<nexus_orchestrator_NodeTelemetry>();
-    if (Status s = pb::decode_message(nexus_orchestrator_NodeTelemetry_fields, pbm.get(), bytes); !s) {
-        return fail(s.error());
-    }
-    return from_pb(*pbm);
+    return decode_as<nexus_orchestrator_NodeTelemetry>(nexus_orchestrator_NodeTelemetry_fields, bytes,
+                     [](const auto& m) -> NodeTelemetry {
+        return from_pb(m);
+    });
 }
 
 Expected<Bytes> encode(const SubmitProofRequest& message) {
@@ -373,11 +380,10 @@ Expected<Bytes> encode(const RegisterUserRequest& message) {
 }
 
 Expected<RegisterUserRequest> decode_RegisterUserRequest(ByteView bytes) {
-    auto pbm = make_pb<nexus_orchestrator_RegisterUserRequest>();
-    if (Status s = pb::decode_message(nexus_orchestrator_RegisterUserRequest_fields, pbm.get(), bytes); !s) {
-        return fail(s.error());
-    }
-    return RegisterUserRequest{pb::get_string(pbm->uuid), pb::get_string(pbm->wallet_address)};
+    return decode_as<nexus_orchestrator_RegisterUserRequest>(nexus_orchestrator_RegisterUserRequest_fields, bytes,
+                     [](const auto& m) -> RegisterUserRequest {
+        return RegisterUserRequest{pb::get_string(m.uuid), pb::get_string(m.wallet_address)};
+    });
 }
 
 Expected<Bytes> encode(const RegisterNodeRequest& message) {
@@ -388,11 +394,10 @@ Expected<Bytes> encode(const RegisterNodeRequest& message) {
 }
 
 Expected<RegisterNodeRequest> decode_RegisterNodeRequest(ByteView bytes) {
-    auto pbm = make_pb<nexus_orchestrator_RegisterNodeRequest>();
-    if (Status s = pb::decode_message(nexus_orchestrator_RegisterNodeRequest_fields, pbm.get(), bytes); !s) {
-        return fail(s.error());
-    }
-    return RegisterNodeRequest{static_cast<NodeType>(pb::get_enum(pbm->node_type)), pb::get_string(pbm->user_id)};
+    return decode_as<nexus_orchestrator_RegisterNodeRequest>(nexus_orchestrator_RegisterNodeRequest_fields, bytes,
+                     [](const auto& m) -> RegisterNodeRequest {
+        return RegisterNodeRequest{static_cast<NodeType>(pb::get_enum(m.node_type)), pb::get_string(m.user_id)};
+    });
 }
 
 Expected<Bytes> encode(const RegisterNodeResponse& message) {
@@ -402,11 +407,10 @@ Expected<Bytes> encode(const RegisterNodeResponse& message) {
 }
 
 Expected<RegisterNodeResponse> decode_RegisterNodeResponse(ByteView bytes) {
-    auto pbm = make_pb<nexus_orchestrator_RegisterNodeResponse>();
-    if (Status s = pb::decode_message(nexus_orchestrator_RegisterNodeResponse_fields, pbm.get(), bytes); !s) {
-        return fail(s.error());
-    }
-    return RegisterNodeResponse{pb::get_string(pbm->node_id)};
+    return decode_as<nexus_orchestrator_RegisterNodeResponse>(nexus_orchestrator_RegisterNodeResponse_fields, bytes,
+                     [](const auto& m) -> RegisterNodeResponse {
+        return RegisterNodeResponse{pb::get_string(m.node_id)};
+    });
 }
 
 Expected<Bytes> encode(const Node& message) {
@@ -416,9 +420,10 @@ Expected<Bytes> encode(const Node& message) {
 }
 
 Expected<Node> decode_Node(ByteView bytes) {
-    auto pbm = make_pb<nexus_orchestrator_Node>();
-    if (Status s = pb::decode_message(nexus_orchestrator_Node_fields, pbm.get(), bytes); !s) return fail(s.error());
-    return from_pb(*pbm);
+    return decode_as<nexus_orchestrator_Node>(nexus_orchestrator_Node_fields, bytes,
+                     [](const auto& m) -> Node {
+        return from_pb(m);
+    });
 }
 
 Expected<Bytes> encode(const GetNodeResponse& message) {
@@ -428,11 +433,10 @@ Expected<Bytes> encode(const GetNodeResponse& message) {
 }
 
 Expected<GetNodeResponse> decode_GetNodeResponse(ByteView bytes) {
-    auto pbm = make_pb<nexus_orchestrator_GetNodeResponse>();
-    if (Status s = pb::decode_message(nexus_orchestrator_GetNodeResponse_fields, pbm.get(), bytes); !s) {
-        return fail(s.error());
-    }
-    return GetNodeResponse{pb::get_string(pbm->wallet_address)};
+    return decode_as<nexus_orchestrator_GetNodeResponse>(nexus_orchestrator_GetNodeResponse_fields, bytes,
+                     [](const auto& m) -> GetNodeResponse {
+        return GetNodeResponse{pb::get_string(m.wallet_address)};
+    });
 }
 
 Expected<Bytes> encode(const UserResponse& message) {
@@ -448,16 +452,15 @@ Expected<Bytes> encode(const UserResponse& message) {
 }
 
 Expected<UserResponse> decode_UserResponse(ByteView bytes) {
-    auto pbm = make_pb<nexus_orchestrator_UserResponse>();
-    if (Status s = pb::decode_message(nexus_orchestrator_UserResponse_fields, pbm.get(), bytes); !s) {
-        return fail(s.error());
-    }
-    UserResponse out;
-    for (pb_size_t i = 0; i < pbm->nodes_count && i < 64; ++i) out.nodes.push_back(from_pb(pbm->nodes[i]));
-    out.nodes_next_cursor = pb::get_string(pbm->nodes_next_cursor);
-    out.user_id = pb::get_string(pbm->user_id);
-    out.wallet_address = pb::get_string(pbm->wallet_address);
-    return out;
+    return decode_as<nexus_orchestrator_UserResponse>(nexus_orchestrator_UserResponse_fields, bytes,
+                     [](const auto& m) -> UserResponse {
+        UserResponse out;
+        for (pb_size_t i = 0; i < m.nodes_count && i < 64; ++i) out.nodes.push_back(from_pb(m.nodes[i]));
+        out.nodes_next_cursor = pb::get_string(m.nodes_next_cursor);
+        out.user_id = pb::get_string(m.user_id);
+        out.wallet_address = pb::get_string(m.wallet_address);
+        return out;
+    });
 }
 
 }  // namespace shared
