@@ -53,19 +53,24 @@ Admission MemoryBudget::admit_task(const std::vector<BusyLoad>& busy, const std:
 
 void MemoryBudget::observe(const std::string& program, int difficulty, std::uint64_t peak_rss, unsigned concurrent) {
     model_.observe(program, difficulty, peak_rss, concurrent);
+    dirty_ = true;
 }
 
 void MemoryBudget::oom_killed(const std::string& program, int difficulty, std::uint64_t rss, unsigned concurrent) {
     const std::uint64_t seen = rss / std::max(1u, concurrent);
     const std::uint64_t now = model_.per_proof(program, difficulty);
     model_.raise_after_oom(program, difficulty, std::max(seen, now + now / 2));
+    dirty_ = true;
     save(true);
 }
 
+// The file is small, but its write ends in fsyncs on the loop: only when something
+// was learned, and at most every 10 s unless an OOM kill makes it urgent.
 void MemoryBudget::save(bool force) {
     const std::int64_t now = clock_.now_us();
-    if (!force && now - saved_us_ < 10'000'000) return;
+    if (!dirty_ || (!force && now - saved_us_ < 10'000'000)) return;
     saved_us_ = now;
+    dirty_ = false;
     if (auto saved = model_.save(file_); !saved) spdlog::warn("{}", saved.error());
 }
 

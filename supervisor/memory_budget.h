@@ -37,7 +37,7 @@ public:
     // An OOM kill says each of the task's proofs needed more than we thought: at
     // least its share of what the worker held when last seen, and half as much again.
     void oom_killed(const std::string& program, int difficulty, std::uint64_t rss, unsigned concurrent);
-    // Writes the learned figures at most every 10 s, or now when forced.
+    // Writes what was learned since the last save, at most every 10 s, or now when forced.
     void save(bool force);
 
 private:
@@ -47,6 +47,7 @@ private:
     std::uint64_t budget_ = 0;
     std::filesystem::path file_;
     std::int64_t saved_us_ = 0;
+    bool dirty_ = false;  // learned something not yet on disk
     std::set<std::string> told_reduced_;
 };
 
