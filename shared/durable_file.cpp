@@ -1,6 +1,9 @@
 // Writing a file so that a crash leaves the old contents or the new, never a torn file.
 #include "shared/durable_file.h"
 
+#include <atomic>
+#include <cstdint>
+
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -20,6 +23,11 @@ Error errno_error(const std::string& what, const std::filesystem::path& path) {
 
 std::filesystem::path temp_path_for(const std::filesystem::path& file, TempName temp_name) {
     if (temp_name == TempName::Fixed) return file.string() + ".tmp";
+    if (temp_name == TempName::Unique) {
+        static std::atomic<std::uint64_t> counter{0};
+        // Short, so that it fits where the target's own name already fills NAME_MAX.
+        return file.parent_path() / (".w" + std::to_string(::getpid()) + "-" + std::to_string(++counter) + ".tmp");
+    }
     return file.string() + ".tmp." + std::to_string(::getpid());
 }
 

@@ -45,6 +45,9 @@ enum class TempName {
     PerProcess,
     // "<file>.tmp": one fixed name, so a reader that sweeps "*.tmp" clears leftovers.
     Fixed,
+    // ".w<pid>-<n>.tmp" beside the file: a name of its own for every write, even two
+    // writes of one file at once in one process, still ending in ".tmp" for the sweep.
+    Unique,
 };
 
 // Temp file beside `file` (created with `mode`, less the umask), write, fsync,

@@ -45,6 +45,7 @@ struct Encoder {
         env.heartbeat.rss_bytes = m.rss_bytes;
         env.heartbeat.peak_rss_bytes = m.peak_rss_bytes;
         env.heartbeat.proofs_done = m.proofs_done;
+        env.heartbeat.assigns_received = m.assigns_received;
         return Ok{};
     }
     Status operator()(const Result& m) {
@@ -102,7 +103,8 @@ Expected<Message> from_pb(const provenode_worker_Envelope& env, std::vector<Byte
     if (env.has_assign) return Message{from_pb(env.assign)};
     if (env.has_heartbeat) {
         const auto& h = env.heartbeat;
-        return Message{Heartbeat{pb::get_string(h.task_id), h.rss_bytes, h.peak_rss_bytes, h.proofs_done}};
+        return Message{
+            Heartbeat{pb::get_string(h.task_id), h.rss_bytes, h.peak_rss_bytes, h.proofs_done, h.assigns_received}};
     }
     if (env.has_result) {
         const auto& r = env.result;

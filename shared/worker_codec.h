@@ -34,6 +34,7 @@ struct Heartbeat {
     std::uint64_t rss_bytes = 0;
     std::uint64_t peak_rss_bytes = 0;
     std::uint32_t proofs_done = 0;
+    std::uint64_t assigns_received = 0;
 };
 
 struct Result {

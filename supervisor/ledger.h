@@ -1,6 +1,9 @@
 // The task ledger: every task the supervisor holds, in exactly one state, and
 // every change of state made by one call that reports old -> new with the reason
-// (DESIGN.md "A task's life"). Pure logic; the supervisor logs and counts.
+// (DESIGN.md "A task's life"). Changes outside the transition table are refused
+// and reported; a dispatched task names the one worker (by spawn id) that owns it;
+// terminal verdicts are remembered so that a task fetched or listed again is not
+// proved again. Pure logic; the core logs and counts.
 #pragma once
 
 #include <cstdint>
@@ -9,37 +12,23 @@
 #include <map>
 #include <optional>
 #include <string>
-#include <unordered_set>
 #include <vector>
 
 #include "shared/clock.h"
 #include "shared/codec.h"
+#include "supervisor/task_state.h"
+#include "supervisor/verdicts.h"
+#include "supervisor/worker_state.h"
 
 namespace supervisor {
-
-enum class TaskState {
-    Queued,       // waiting for an idle worker
-    Dispatched,   // on exactly one worker
-    Proved,       // proofs back, being spooled
-    Submitting,   // spooled; submission in flight or waiting to retry
-    Accepted,     // terminal: the orchestrator took it (2xx or 409)
-    Rejected,     // terminal: 400, 422 or another final 4xx
-    Expired,      // terminal: 404 on submit, the deadline passed
-    Poison,       // terminal: failed kMaxAttempts times on workers
-    Unsupported,  // terminal: program or enum value this node does not know
-    Malformed,    // terminal: an input the program refuses
-    Abandoned,    // terminal: the node stopped before proving it (the server still has it)
-};
-
-std::string_view to_string(TaskState state);
-bool is_terminal(TaskState state);
 
 struct TaskRecord {
     shared::Task task;
     TaskState state = TaskState::Queued;
-    unsigned attempts = 0;       // dispatches so far
-    unsigned threads = 1;        // for the next dispatch; halved after an OOM kill
-    int worker = -1;             // worker slot while dispatched
+    unsigned attempts = 0;            // dispatches that counted
+    unsigned threads = 1;             // the most for the next dispatch; halved after an OOM kill
+    unsigned concurrent = 0;          // proofs at once on the owner, while dispatched
+    WorkerId owner = kNoWorker;       // while dispatched
     std::vector<std::string> causes;  // why earlier attempts failed
     std::int64_t fetched_us = 0;
     std::int64_t dispatched_us = 0;
@@ -49,43 +38,56 @@ class Ledger {
 public:
     static constexpr unsigned kMaxAttempts = 3;
     using Observer = std::function<void(const TaskRecord&, TaskState from, TaskState to, const std::string& reason)>;
+    // A change the table does not allow, or of a task that is not held: refused, never made.
+    using Refused = std::function<void(const std::string& task_id, std::optional<TaskState> from, TaskState to,
+                                       const std::string& reason)>;
 
-    Ledger(const shared::Clock& clock, Observer observer);
+    Ledger(const shared::Clock& clock, Observer observer, Refused refused = {});
 
-    enum class Added { New, AlreadyHeld, AlreadyAccepted };
-    // fetched -> queued (or straight to Proved when resumed from the spool).
+    enum class Added { New, AlreadyHeld, AlreadyFinished };
+    // fetched -> queued, or resumed from the spool straight into submitting.
     Added add(shared::Task task, unsigned threads, TaskState initial = TaskState::Queued);
 
-    // The task at the head of the queue, not removed.
+    // Queued tasks in the order they go out: retries first, then new ones.
+    const std::deque<std::string>& queue() const { return queue_; }
     std::optional<std::string> peek_queued() const;
-    // queued -> dispatched(worker, attempt + 1)
-    // `label` names the worker in the log (e.g. "worker#1[4242]"); default "worker N".
-    void dispatch(const std::string& task_id, int worker, const std::string& label = "");
-    // dispatched -> queued at the head (attempt counted), or -> poison after kMaxAttempts.
-    // After an OOM kill the next attempt gets half the threads, down to 1.
-    void worker_failed(const std::string& task_id, const std::string& cause, bool oom);
-    // Any -> state, with the reason; terminal states leave the ledger (accepted ids are kept
-    // in a bounded set so that a task is never submitted twice).
-    void transition(const std::string& task_id, TaskState to, const std::string& reason);
+    // queued -> dispatched to `owner`, attempt + 1, `concurrent` proofs at once.
+    // False (and nothing changes) unless the task is queued.
+    bool dispatch(const std::string& task_id, WorkerId owner, unsigned concurrent, const std::string& label);
+    // dispatched -> queued at the head, or -> poison after kMaxAttempts counted attempts.
+    // Only for the owner; `counts` false gives the attempt back (the node, not the task,
+    // is why it stopped). After an OOM kill the next attempt gets half the threads.
+    bool worker_failed(const std::string& task_id, WorkerId owner, const std::string& cause, bool oom,
+                       bool counts = true);
+    // A change by the table; a terminal state leaves the ledger and is remembered.
+    bool transition(const std::string& task_id, TaskState to, const std::string& reason);
 
-    TaskRecord* find(const std::string& task_id);
-    bool was_accepted(const std::string& task_id) const { return accepted_.count(task_id) != 0; }
+    const TaskRecord* find(const std::string& task_id) const;
+    // True when the task is dispatched and `worker` is its owner.
+    bool owned_by(const std::string& task_id, WorkerId worker) const;
 
     std::size_t queued() const { return queue_.size(); }
     std::size_t held() const { return records_.size(); }  // not yet terminal
     std::uint64_t count(TaskState state) const { return counts_[static_cast<int>(state)]; }
+    std::uint64_t refused() const { return refused_count_; }
     std::vector<std::string> held_ids() const;
+    const std::map<std::string, TaskRecord>& records() const { return records_; }
+
+    Verdicts& verdicts() { return verdicts_; }
+    const Verdicts& verdicts() const { return verdicts_; }
 
 private:
-    void remember_accepted(const std::string& task_id);
+    TaskRecord* find_mutable(const std::string& task_id);
+    bool refuse(const std::string& task_id, std::optional<TaskState> from, TaskState to, const std::string& reason);
 
     const shared::Clock& clock_;
     Observer observer_;
+    Refused on_refused_;
     std::map<std::string, TaskRecord> records_;
     std::deque<std::string> queue_;
-    std::unordered_set<std::string> accepted_;
-    std::deque<std::pair<std::string, std::int64_t>> accepted_order_;  // id, when accepted
-    std::uint64_t counts_[11] = {};
+    Verdicts verdicts_;
+    std::uint64_t counts_[kTaskStates] = {};
+    std::uint64_t refused_count_ = 0;
 };
 
 }  // namespace supervisor

@@ -1,54 +1,25 @@
-// The node's memory: the budget (the cgroup's limit, else physical memory, less a
-// reserve), the learned memory per proof kept in STATE/memory.json, and the
-// admission of tasks within them. It reads /proc, the cgroup and the state file;
-// the decisions are MemoryModel's and admit()'s.
+// The node's memory budget (DESIGN.md "Memory"): the cgroup's limit (v2
+// memory.max, v1 memory.limit_in_bytes), else physical memory, less a reserve of
+// 5% of it (32 MiB to 512 MiB) unless --memory-reserve says otherwise. Read once at
+// start from /proc and the cgroup; admission within it is the core's.
 #pragma once
 
 #include <cstdint>
-#include <filesystem>
-#include <set>
 #include <string>
-#include <vector>
 
-#include "shared/clock.h"
-#include "supervisor/admission.h"
-#include "supervisor/memory_guard.h"
-#include "supervisor/memory_model.h"
 #include "supervisor/options.h"
 
 namespace supervisor {
 
-class MemoryBudget {
-public:
-    MemoryBudget(const Options& options, const shared::Clock& clock);
-
-    // Reads the limit and the learned figures (a corrupt file is moved aside and logged).
-    void start();
-    std::uint64_t budget() const { return budget_; }
-    MemoryGuardConfig guard_config() const;
-
-    // How many proofs of this task may start now; says once per (program, difficulty)
-    // when fewer than wanted fit.
-    Admission admit_task(const std::vector<BusyLoad>& busy, const std::string& program, int difficulty,
-                         unsigned wanted);
-    std::uint64_t projected(const std::vector<BusyLoad>& busy) const { return projected_memory(model_, busy); }
-
-    void observe(const std::string& program, int difficulty, std::uint64_t peak_rss, unsigned concurrent);
-    // An OOM kill says each of the task's proofs needed more than we thought: at
-    // least its share of what the worker held when last seen, and half as much again.
-    void oom_killed(const std::string& program, int difficulty, std::uint64_t rss, unsigned concurrent);
-    // Writes what was learned since the last save, at most every 10 s, or now when forced.
-    void save(bool force);
-
-private:
-    const Options& options_;
-    const shared::Clock& clock_;
-    MemoryModel model_;
-    std::uint64_t budget_ = 0;
-    std::filesystem::path file_;
-    std::int64_t saved_us_ = 0;
-    bool dirty_ = false;  // learned something not yet on disk
-    std::set<std::string> told_reduced_;
+struct MemoryBudget {
+    std::uint64_t bytes = 0;
+    std::uint64_t limit = 0;    // before the reserve
+    std::uint64_t reserve = 0;
+    std::string source;         // "cgroup limit" or "physical memory"
 };
+
+MemoryBudget read_memory_budget(const Options& options);
+// The reserve kept out of a limit when --memory-reserve is not given.
+std::uint64_t default_memory_reserve(std::uint64_t limit);
 
 }  // namespace supervisor

@@ -60,14 +60,18 @@ shared::Status MemoryModel::load(const std::filesystem::path& file) {
     return shared::Ok{};
 }
 
-shared::Status MemoryModel::save(const std::filesystem::path& file) const {
+std::string MemoryModel::to_json() const {
     nlohmann::json figures = nlohmann::json::array();
     for (const auto& [key, figure] : figures_) {
         figures.push_back({{"program", key.first}, {"difficulty", key.second},
                            {"samples", std::vector<std::uint64_t>(figure.samples.begin(), figure.samples.end())},
                            {"floor", figure.floor}});
     }
-    const std::string text = nlohmann::json{{"version", 1}, {"figures", figures}}.dump(1);
+    return nlohmann::json{{"version", 1}, {"figures", figures}}.dump(1);
+}
+
+shared::Status MemoryModel::save(const std::filesystem::path& file) const {
+    const std::string text = to_json();
     // Written durably, so a crash mid-save keeps the figures learned so far. The
     // figures are not secret: 0666 less the umask, like any file std::ofstream makes.
     return shared::write_file_durably(file, shared::as_bytes(text), 0666, shared::TempName::Fixed);

@@ -32,6 +32,8 @@ public:
 
     shared::Status load(const std::filesystem::path& file);
     shared::Status save(const std::filesystem::path& file) const;
+    // What save() writes.
+    std::string to_json() const;
 
 private:
     using Key = std::pair<std::string, int>;

@@ -31,6 +31,7 @@ struct Options {
     unsigned per_task_threads = 1;
     std::optional<shared::Difficulty> max_difficulty;  // absent: adaptive
     std::optional<std::uint64_t> max_tasks;
+    std::optional<unsigned> max_queued;  // tasks held queued at most; absent: what the pool's pace calls for
     bool headless = false;
     std::filesystem::path state_dir;
     bool max_threads_given = false;  // deprecated flag: warn once, ignore

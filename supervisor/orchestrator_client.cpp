@@ -118,12 +118,9 @@ OrchestratorClient::OrchestratorClient(HttpClient& http, std::string base_url) :
     while (!base_url_.empty() && base_url_.back() == '/') base_url_.pop_back();
 }
 
-void OrchestratorClient::fetch_task(const shared::GetProofTaskRequest& request, Callback<shared::Task> done) {
+shared::Status OrchestratorClient::fetch_task(const shared::GetProofTaskRequest& request, Callback<shared::Task> done) {
     auto body = shared::encode(request);
-    if (!body) {
-        done(Outcome{Reply::Rejected, 0, std::nullopt, body.error(), 0}, std::nullopt);
-        return;
-    }
+    if (!body) return shared::fail("cannot encode the task request: " + body.error());
     http_.start(make("POST", url("/v3/tasks"), std::move(*body)), [done](HttpResponse&& response) {
         finish<shared::Task>(response, [](const shared::Bytes& bytes) -> shared::Expected<shared::Task> {
             auto decoded = shared::decode_GetProofTaskResponse(bytes);
@@ -132,6 +129,7 @@ void OrchestratorClient::fetch_task(const shared::GetProofTaskRequest& request, 
             return std::move(*decoded->task);
         }, done);
     });
+    return shared::Ok{};
 }
 
 void OrchestratorClient::list_tasks(const std::string& node_id, const std::string& cursor,

@@ -9,26 +9,9 @@
 
 #include "shared/codec.h"
 #include "supervisor/http_client.h"
+#include "supervisor/outcome.h"
 
 namespace supervisor {
-
-enum class Reply {
-    Ok,           // 2xx and, where a body is expected, a body that decodes
-    NotFound,     // 404
-    Conflict,     // 409 (on submit: already accepted)
-    RateLimited,  // 429; retry_after_s when the server said when
-    Rejected,     // 400, 422 and other 4xx: final
-    Retry,        // 5xx, timeout, reset, refused, a body that does not decode
-};
-std::string_view to_string(Reply reply);
-
-struct Outcome {
-    Reply reply = Reply::Retry;
-    long status = 0;
-    std::optional<double> retry_after_s;
-    std::string message;  // what went wrong, for the log: the server's message or ours
-    double elapsed_s = 0;
-};
 
 class OrchestratorClient {
 public:
@@ -37,7 +20,9 @@ public:
 
     OrchestratorClient(HttpClient& http, std::string base_url);
 
-    void fetch_task(const shared::GetProofTaskRequest& request, Callback<shared::Task> done);
+    // Fails (and `done` is never called) when the request cannot be encoded; otherwise
+    // `done` runs later, on the loop, never inside this call.
+    shared::Status fetch_task(const shared::GetProofTaskRequest& request, Callback<shared::Task> done);
     void list_tasks(const std::string& node_id, const std::string& cursor, Callback<shared::GetTasksResponse> done);
     // `encoded` is a SubmitProofRequest as spooled.
     void submit(const shared::Bytes& encoded, std::function<void(const Outcome&)> done);

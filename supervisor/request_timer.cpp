@@ -35,9 +35,13 @@ void RequestTimer::on_sent() {
     next_us_ = std::max(next_us_, clock_.now_us() + shared::seconds_to_us(config_.min_interval_s));
 }
 
-void RequestTimer::on_success() { errors_ = 0; }
+void RequestTimer::on_success() {
+    errors_ = 0;
+    probing_ = false;
+}
 
 void RequestTimer::on_retry_after(double seconds) {
+    probing_ = true;
     // The server's time wins even over a shorter backoff; jitter only adds.
     const std::int64_t until = clock_.now_us() + shared::seconds_to_us(std::max(0.0, seconds) + jitter());
     last_wait_s_ = static_cast<double>(until - clock_.now_us()) / 1e6;
@@ -46,11 +50,13 @@ void RequestTimer::on_retry_after(double seconds) {
 
 void RequestTimer::on_error() {
     ++errors_;
+    probing_ = true;
     const double step = config_.backoff_initial_s * std::pow(2.0, std::min(errors_ - 1, 30u));
     wait_from_now(std::min(step, config_.backoff_max_s) + jitter());
 }
 
 void RequestTimer::on_idle() {
+    probing_ = false;  // the server answered: it is reachable and not limiting us
     const double step = config_.backoff_initial_s * std::pow(2.0, std::min(errors_, 30u));
     wait_from_now(std::min(step, config_.backoff_max_s) + jitter());
 }

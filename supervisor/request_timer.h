@@ -38,6 +38,11 @@ public:
     // No work for us (404 on fetch): wait the current backoff step without counting it as an error.
     void on_idle();
 
+    // After a 429, a Retry-After or an error, one request goes first and the rest
+    // wait for its answer: requests sent together could otherwise all land inside
+    // the next window the server gives. A success ends it.
+    bool probing() const { return probing_; }
+
     unsigned consecutive_errors() const { return errors_; }
     double last_wait_s() const { return last_wait_s_; }
 
@@ -50,6 +55,7 @@ private:
     std::mt19937_64 rng_;
     std::int64_t next_us_ = 0;
     unsigned errors_ = 0;
+    bool probing_ = false;
     double last_wait_s_ = 0;
 };
 

@@ -3,6 +3,7 @@
 // recognised and set aside instead of submitted.
 #include "supervisor/spool.h"
 
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -80,10 +81,11 @@ shared::Status Spool::write(const std::string& task_id, shared::ByteView submiss
     // load() refuses an entry without a task id, so writing one would only hide the loss.
     if (task_id.empty()) return shared::fail("cannot spool a submission without a task id");
     // Written durably: the data reaches the disk before the rename makes it visible as a
-    // spool entry, and the rename is synced before the first submission goes out. The
-    // fixed ".tmp" name lets load() sweep up a write that never reached its rename.
+    // spool entry, and the rename is synced before the first submission goes out. Every
+    // write has a temp name of its own (two writes of one task never share one), ending
+    // in ".tmp" so that load() sweeps up a write that never reached its rename.
     return shared::write_file_durably(file_for(task_id), serialise(task_id, submission), 0600,
-                                      shared::TempName::Fixed);
+                                      shared::TempName::Unique);
 }
 
 shared::Status Spool::remove(const std::string& task_id) const {
@@ -92,40 +94,102 @@ shared::Status Spool::remove(const std::string& task_id) const {
     return shared::Ok{};
 }
 
+namespace {
+
+// The whole file, within the spool's bound; errors name the file and errno.
+shared::Expected<shared::Bytes> read_bounded(const std::filesystem::path& path) {
+    shared::UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+    if (fd.get() < 0) return errno_error("cannot open", path);
+    shared::Bytes bytes;
+    std::uint8_t buffer[1 << 16];
+    for (;;) {
+        const ssize_t n = ::read(fd.get(), buffer, sizeof buffer);
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) return errno_error("cannot read", path);
+        if (n == 0) return bytes;
+        if (bytes.size() + static_cast<std::size_t>(n) > kMaxFileBytes) {
+            return shared::fail(path.string() + ": larger than " + std::to_string(kMaxFileBytes) + " bytes");
+        }
+        bytes.insert(bytes.end(), buffer, buffer + n);
+    }
+}
+
+}  // namespace
+
+shared::Expected<shared::Bytes> Spool::read(const std::string& task_id) const {
+    const auto path = file_for(task_id);
+    auto bytes = read_bounded(path);
+    if (!bytes) return shared::fail(bytes.error());
+    auto entry = parse(*bytes);
+    if (!entry) return shared::fail(path.string() + ": " + entry.error());
+    if (entry->task_id != task_id) return shared::fail(path.string() + ": holds another task");
+    return std::move(entry->submission);
+}
+
+// A name in corrupt/ that no earlier set-aside file has.
+std::filesystem::path Spool::aside_path(const std::filesystem::path& file) const {
+    const auto base = directory_ / "corrupt" / file.filename();
+    std::error_code ec;
+    if (!std::filesystem::exists(base, ec)) return base;
+    for (unsigned n = 1;; ++n) {
+        auto candidate = base;
+        candidate += "." + std::to_string(n);
+        if (!std::filesystem::exists(candidate, ec)) return candidate;
+    }
+}
+
+void Spool::check_entry(const std::filesystem::path& path, Loaded& loaded) const {
+    std::string problem;
+    if (path.extension() != ".spool") {
+        problem = "not a spool file";
+    } else if (auto bytes = read_bounded(path); !bytes) {
+        problem = bytes.error();
+    } else if (auto entry = parse(*bytes); !entry) {
+        problem = entry.error();
+    } else if (path.filename() != file_for(entry->task_id).filename()) {
+        // A good entry under another name (renamed or copied) could never be removed by
+        // remove(task_id), and would be submitted again at every start.
+        problem = "the task inside belongs in " + file_for(entry->task_id).filename().string();
+    } else {
+        loaded.task_ids.push_back(entry->task_id);
+        return;
+    }
+    const auto aside = aside_path(path);
+    std::error_code ec;
+    std::filesystem::rename(path, aside, ec);
+    loaded.problems.push_back(path.string() + ": " + problem +
+                              (ec ? "; cannot move it to " + aside.string() + " (" + ec.message() + "), left in place"
+                                  : "; moved to " + aside.string()));
+}
+
 Spool::Loaded Spool::load() const {
     Loaded loaded;
     std::error_code ec;
-    for (const auto& item : std::filesystem::directory_iterator(directory_, ec)) {
-        if (!item.is_regular_file()) continue;
-        const auto path = item.path();
+    std::filesystem::directory_iterator it(directory_, ec);
+    if (ec) {
+        loaded.problems.push_back("cannot read the spool directory " + directory_.string() + ": " + ec.message());
+        return loaded;
+    }
+    for (const std::filesystem::directory_iterator end; it != end; it.increment(ec)) {
+        if (ec) break;
+        const auto path = it->path();
+        std::error_code type_ec;
+        const auto status = it->symlink_status(type_ec);
+        if (type_ec) {
+            if (type_ec != std::errc::no_such_file_or_directory) {
+                loaded.problems.push_back(path.string() + ": " + type_ec.message() + "; skipped");
+            }
+            continue;  // a file that vanished meanwhile is no problem
+        }
+        if (!std::filesystem::is_regular_file(status)) continue;
         if (path.extension() == ".tmp") {  // a write that never reached its rename
-            std::filesystem::remove(path, ec);
+            std::error_code rm_ec;
+            std::filesystem::remove(path, rm_ec);
             continue;
         }
-        std::string problem;
-        if (path.extension() != ".spool") {
-            problem = "not a spool file";
-        } else if (item.file_size(ec) > kMaxFileBytes) {
-            problem = "larger than " + std::to_string(kMaxFileBytes) + " bytes";
-        } else {
-            std::ifstream in(path, std::ios::binary);
-            shared::Bytes bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-            auto entry = parse(bytes);
-            // A good entry under another name (renamed or copied) could never be removed by
-            // remove(task_id), and would be submitted again at every start.
-            if (entry && path.filename() != file_for(entry->task_id).filename()) {
-                problem = "the task inside belongs in " + file_for(entry->task_id).filename().string();
-            } else if (entry) {
-                loaded.entries.push_back(std::move(*entry));
-                continue;
-            } else {
-                problem = entry.error();
-            }
-        }
-        const auto aside = directory_ / "corrupt" / path.filename();
-        std::filesystem::rename(path, aside, ec);
-        loaded.set_aside.push_back(path.string() + ": " + problem + "; moved to " + aside.string());
+        check_entry(path, loaded);
     }
+    if (ec) loaded.problems.push_back("reading the spool directory " + directory_.string() + ": " + ec.message());
     return loaded;
 }
 

@@ -18,8 +18,8 @@ public:
         shared::Bytes submission;  // an encoded SubmitProofRequest
     };
     struct Loaded {
-        std::vector<Entry> entries;
-        std::vector<std::string> set_aside;  // one message per corrupt file moved to corrupt/
+        std::vector<std::string> task_ids;   // good entries; their bytes stay on disk until sent
+        std::vector<std::string> problems;  // one message per file set aside or unreadable, naming it
     };
 
     explicit Spool(std::filesystem::path directory) : directory_(std::move(directory)) {}
@@ -29,13 +29,18 @@ public:
     // of libuv's pool: it touches no supervisor state.
     shared::Status write(const std::string& task_id, shared::ByteView submission) const;
     shared::Status remove(const std::string& task_id) const;
-    // Reads every entry; a corrupt or partial file is moved to corrupt/ and reported.
+    // The submission spooled for a task (it is read back when it is sent).
+    shared::Expected<shared::Bytes> read(const std::string& task_id) const;
+    // Checks every entry; a corrupt or partial file is moved to corrupt/ and reported,
+    // and nothing on disk (EACCES, EIO, a file that vanishes) can make it throw.
     Loaded load() const;
 
     const std::filesystem::path& directory() const { return directory_; }
 
 private:
     std::filesystem::path file_for(const std::string& task_id) const;
+    std::filesystem::path aside_path(const std::filesystem::path& file) const;
+    void check_entry(const std::filesystem::path& path, Loaded& loaded) const;
 
     std::filesystem::path directory_;
 };

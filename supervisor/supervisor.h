@@ -1,36 +1,34 @@
-// The supervisor: one libuv loop that fetches tasks, keeps the ledger, hands
-// tasks to idle workers, watches them, spools and submits results. It owns the
-// parts (WorkerPool, Dispatcher, Ledger, Spool, clients, timers) and runs the
-// duties of each tick in order, as Gunicorn's arbiter does.
+// The supervisor's shell: one libuv loop, and the owners that do I/O (the worker
+// processes, the ROUTER socket, curl, the spool, the control socket, metrics and
+// systemd). Every callback only records its event in the core (supervisor/node.h)
+// and wakes the loop; one turn per loop iteration asks the core what to do and
+// carries it out. The rule, and why, is in docs/core.md.
 #pragma once
 
 #include <uv.h>
 
 #include <cstdint>
-#include <map>
 #include <memory>
-#include <vector>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "shared/clock.h"
+#include "shared/durable_file.h"
 #include "shared/node_key.h"
 #include "shared/worker_codec.h"
-#include "supervisor/admission.h"
-#include "supervisor/anonymous_source.h"
-#include "supervisor/autoscaler.h"
+#include "supervisor/actions.h"
 #include "supervisor/control_socket.h"
-#include "supervisor/difficulty_policy.h"
-#include "supervisor/dispatcher.h"
-#include "supervisor/fetcher.h"
 #include "supervisor/http_client.h"
-#include "supervisor/ledger.h"
-#include "supervisor/memory_guard.h"
 #include "supervisor/memory_budget.h"
 #include "supervisor/metrics.h"
+#include "supervisor/node.h"
 #include "supervisor/options.h"
 #include "supervisor/orchestrator_client.h"
-#include "supervisor/restart_policy.h"
-#include "supervisor/submitter.h"
+#include "supervisor/report.h"
+#include "supervisor/spool.h"
+#include "supervisor/spool_jobs.h"
+#include "supervisor/verdict_journal.h"
 #include "supervisor/worker_channel.h"
 #include "supervisor/worker_pool.h"
 
@@ -43,56 +41,36 @@ public:
     Supervisor(const Supervisor&) = delete;
     Supervisor& operator=(const Supervisor&) = delete;
 
-    // Runs until done; returns the process exit code (0 done, 1 runtime failure).
+    // Runs until done; returns the process exit code (0 done, 1 runtime failure, 2 unknown node).
     int run();
 
 private:
-    enum class Phase { Starting, Running, Draining, Stopping, Done };
-
-    // Set-up and tear-down.
+    // Set-up, in the order start() runs it, and tear-down.
     shared::Status start();
-    void start_memory();
-    void load_spool();
-    void begin_drain(const std::string& why);
-    void stop_workers();
-    void stop_now(const std::string& why);
+    shared::Status lock_state_dir();
+    shared::Status make_runtime_dir();
+    shared::Status bind_workers();
+    shared::Status open_state();
+    shared::Status serve_metrics();
+    void start_timers();
     void close_handles();
-    void fatal(const std::string& why);
 
-    // The duties of one tick, in order.
-    void on_tick();
-    void murder_workers();
-    void manage_workers();
-    void dispatch();
-    void maybe_list();
-    void maybe_fetch();
-    void check_progress();
-    void guard_memory();  // every 200 ms, on its own timer
-    void scale();         // every second
-    void stop_surplus_workers();
-    void update_gauges();
-    void notify_systemd();
+    // The turn: read what waits, let the core decide, carry it out.
+    void wake();
+    void on_turn();
+    void carry_out(Action& action);
+    void submit(const std::string& task_id, const shared::Bytes& bytes);
 
-    // Events.
+    // What callbacks record.
     void on_worker_frame(const std::string& routing_id, shared::Expected<shared::wire::Message>&& frame);
-    void on_hello(Worker& worker, const shared::wire::Hello& hello);
-    void on_result(Worker& worker, shared::wire::Result&& result);
-    void on_failure(Worker& worker, const shared::wire::Failure& failure);
-    void submit(const TaskRecord& record, const shared::wire::Result& result);
-    void on_worker_exit(Worker& worker, const Death& death);
-    void on_task(shared::Task&& task, const char* source);
-    void on_answered(const char* endpoint, const Outcome& outcome, double rate_limit_wait_s);
     void on_signal(int signum);
-
-    // Helpers.
-    void take_task(shared::Task&& task, const char* source);
-    std::vector<BusyLoad> busy_loads();
+    void on_second();
+    void sample_rss();
     double sample_cpu();
-    void worker_idle(Worker& worker);
-    std::int64_t task_deadline_us(const TaskRecord& record) const;
-    void log_transition(const TaskRecord& record, TaskState from, TaskState to, const std::string& reason);
-    void print_summary() const;
-    std::string status_json();
+    // Runs a callback's body: nothing may escape into libuv's C frames.
+    template <class F>
+    void guarded(const char* where, F&& body) noexcept;
+    void internal_error(const std::string& what) noexcept;
 
     Options options_;
     shared::NodeKey key_;
@@ -105,46 +83,29 @@ private:
     } loop_holder_;
     uv_loop_t& loop_ = loop_holder_.handle;
     std::string runtime_dir_;
+    shared::UniqueFd state_lock_;
 
     HttpClient http_;
     OrchestratorClient client_;
     WorkerChannel channel_;
     std::unique_ptr<WorkerPool> pool_;
-    Dispatcher dispatcher_;
-    Ledger ledger_;
-    RestartPolicy restarts_;
-    Submitter submitter_;
-    Fetcher fetcher_;
+    Spool spool_;
+    SpoolJobs jobs_;
+    VerdictJournal journal_;
     ControlSocket control_;
-
-    std::unique_ptr<MemoryGuard> guard_;
-    Autoscaler autoscaler_;
-    MemoryBudget memory_;
     Metrics metrics_;
-    std::unique_ptr<AnonymousSource> anonymous_;
-    DifficultyPolicy difficulty_;
-    double gflops_ = 0;
-    bool checking_node_ = false;
-    uv_timer_t tick_{};
-    uv_timer_t guard_timer_{};
-    uv_signal_t signals_[4]{};  // SIGINT, SIGTERM, SIGTTIN, SIGTTOU
+    MemoryBudget budget_;
+    std::unique_ptr<Node> node_;
+    std::unique_ptr<Reporter> reporter_;
 
-    Phase phase_ = Phase::Starting;
-    int exit_code_ = 0;
-    std::int64_t started_us_ = 0;
-    std::int64_t drain_deadline_us_ = 0;
-    unsigned target_workers_ = 1;
-    std::map<int, std::int64_t> respawn_at_us_;  // slot -> when its replacement may start
-    unsigned signals_received_ = 0;
-
-    // Counters for the summary (and, later, metrics).
-    std::uint64_t proofs_ = 0;
-    std::uint64_t restarts_total_ = 0;
-    std::map<std::string, std::uint64_t> restarts_by_cause_;
-    std::uint64_t guard_kills_ = 0;
-    unsigned ticks_ = 0;
-    bool told_ready_ = false;
-    bool told_stopping_ = false;
+    uv_idle_t turn_soon_{};
+    uv_timer_t turn_timer_{};
+    uv_timer_t second_timer_{};
+    uv_timer_t rss_timer_{};
+    uv_signal_t signals_[5]{};  // SIGINT, SIGTERM, SIGHUP, SIGTTIN, SIGTTOU
+    bool closed_ = false;
+    bool acting_ = false;  // carrying out a plan: no callback may run now
+    std::vector<std::pair<std::string, shared::Bytes>> to_post_;  // read back from the spool, posted by the next turn
     std::uint64_t cpu_total_ = 0;
     std::uint64_t cpu_idle_ = 0;
     double cpu_busy_ = 0;

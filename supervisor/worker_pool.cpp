@@ -4,24 +4,10 @@
 #include <csignal>
 #include <unistd.h>
 
-#include <vector>
-
 namespace supervisor {
-
-std::string_view to_string(WorkerState state) {
-    switch (state) {
-        case WorkerState::Spawning: return "spawning";
-        case WorkerState::Ready: return "ready";
-        case WorkerState::Busy: return "busy";
-        case WorkerState::Stopping: return "stopping";
-        case WorkerState::Exited: return "exited";
-    }
-    return "unknown";
-}
 
 struct WorkerPool::Process {
     WorkerPool* pool = nullptr;
-    int slot = 0;
     int pid = 0;
     uv_process_t handle{};
     uv_timer_t kill_timer{};
@@ -57,7 +43,6 @@ shared::Expected<int> WorkerPool::spawn(int slot) {
 
     auto* process = new Process{};
     process->pool = this;
-    process->slot = slot;
     uv_stdio_container_t stdio[3];
     stdio[0].flags = UV_IGNORE;
     stdio[1].flags = UV_INHERIT_FD;
@@ -85,22 +70,13 @@ shared::Expected<int> WorkerPool::spawn(int slot) {
     process->kill_timer.data = process;
     process->open_handles = 2;
     process->pid = process->handle.pid;
-    processes_[slot] = process;
-
-    Worker worker;
-    worker.slot = slot;
-    worker.pid = process->pid;
-    worker.routing_id = std::to_string(process->pid);
-    worker.spawned_us = worker.last_seen_us = clock_.now_us();
-    workers_[slot] = worker;
+    processes_[process->pid] = process;
     return process->pid;
 }
 
-void WorkerPool::stop(Worker& worker, KillReason reason, bool immediately) {
-    auto it = processes_.find(worker.slot);
-    if (it == processes_.end()) return;
-    if (worker.kill_reason == KillReason::None) worker.kill_reason = reason;
-    worker.state = WorkerState::Stopping;
+void WorkerPool::stop(int pid, bool immediately) {
+    auto it = processes_.find(pid);
+    if (it == processes_.end()) return;  // already gone; its exit is on its way
     Process* process = it->second;
     if (immediately) {
         ::kill(-process->pid, SIGKILL);
@@ -118,10 +94,13 @@ void WorkerPool::on_kill_timer(uv_timer_t* timer) {
 }
 
 void WorkerPool::kill_all_now() {
-    for (auto& [slot, process] : processes_) {
-        ::kill(-process->pid, SIGKILL);
-        if (auto* w = by_slot(slot); w && w->kill_reason == KillReason::None) w->kill_reason = KillReason::Stopping;
-    }
+    for (auto& [pid, process] : processes_) ::kill(-pid, SIGKILL);
+}
+
+std::vector<int> WorkerPool::pids() const {
+    std::vector<int> pids;
+    for (const auto& [pid, process] : processes_) pids.push_back(pid);
+    return pids;
 }
 
 void WorkerPool::on_process_exit(uv_process_t* handle, std::int64_t exit_status, int term_signal) {
@@ -129,53 +108,35 @@ void WorkerPool::on_process_exit(uv_process_t* handle, std::int64_t exit_status,
     process->pool->reap(process, exit_status, term_signal);
 }
 
+// The kernel may kill several workers in one OOM episode and the counter can move
+// by more than one before the first death is reaped: each SIGKILL death takes one
+// unclaimed kill, for a few seconds.
+bool WorkerPool::claim_oom_kill(int term_signal) {
+    if (!cgroup_) return false;
+    const std::uint64_t count = shared::read_oom_kills(*cgroup_).value_or(oom_kills_seen_);
+    const std::int64_t now = clock_.now_us();
+    if (count > oom_kills_seen_) {
+        unclaimed_oom_kills_ += count - oom_kills_seen_;
+        unclaimed_since_us_ = now;
+    }
+    oom_kills_seen_ = count;
+    if (now - unclaimed_since_us_ > kOomClaimWindowUs) unclaimed_oom_kills_ = 0;
+    if (term_signal != SIGKILL || unclaimed_oom_kills_ == 0) return false;
+    --unclaimed_oom_kills_;
+    return true;
+}
+
 void WorkerPool::reap(Process* process, std::int64_t exit_status, int term_signal) {
     // The worker is dead; anything left in its group (a grandchild) goes with it.
     ::kill(-process->pid, SIGKILL);
-    processes_.erase(process->slot);
+    const int pid = process->pid;
+    processes_.erase(pid);
     process->close();
-
     Death death;
     death.exit_status = exit_status;
     death.term_signal = term_signal;
-    if (cgroup_) {
-        // The kernel may kill several workers in one OOM episode and the counter can
-        // move by more than one before the first death is reaped: each SIGKILL death
-        // takes one unclaimed kill, for a few seconds.
-        const std::uint64_t count = shared::read_oom_kills(*cgroup_).value_or(oom_kills_seen_);
-        const std::int64_t now = clock_.now_us();
-        if (count > oom_kills_seen_) {
-            unclaimed_oom_kills_ += count - oom_kills_seen_;
-            unclaimed_since_us_ = now;
-        }
-        oom_kills_seen_ = count;
-        if (now - unclaimed_since_us_ > kOomClaimWindowUs) unclaimed_oom_kills_ = 0;
-        if (term_signal == SIGKILL && unclaimed_oom_kills_ > 0) {
-            death.oom_counter_moved = true;
-            --unclaimed_oom_kills_;
-        }
-    }
-    auto it = workers_.find(process->slot);
-    if (it == workers_.end()) return;
-    Worker worker = it->second;
-    workers_.erase(it);
-    worker.state = WorkerState::Exited;
-    death.kill_reason = worker.kill_reason;
-    on_exit_(worker, death);
+    death.oom_counter_moved = claim_oom_kill(term_signal);
+    on_exit_(pid, death);
 }
-
-Worker* WorkerPool::by_routing_id(const std::string& routing_id) {
-    for (auto& [slot, worker] : workers_) {
-        if (worker.routing_id == routing_id) return &worker;
-    }
-    return nullptr;
-}
-
-Worker* WorkerPool::by_slot(int slot) {
-    auto it = workers_.find(slot);
-    return it == workers_.end() ? nullptr : &it->second;
-}
-
-std::size_t WorkerPool::alive() const { return workers_.size(); }
 
 }  // namespace supervisor

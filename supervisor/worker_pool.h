@@ -1,6 +1,7 @@
 // The worker processes: spawned with uv_spawn in their own process group,
 // signalled as a group, reaped through libuv's exit callback. It owns processes
-// and their timers; what to do about a death is the supervisor's decision.
+// and their kill timers, nothing else: which worker a process is and what its
+// death means are the core's (supervisor/node.h).
 #pragma once
 
 #include <uv.h>
@@ -8,9 +9,9 @@
 #include <cstdint>
 #include <functional>
 #include <map>
-#include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "shared/cgroup.h"
 #include "shared/clock.h"
@@ -18,32 +19,6 @@
 #include "supervisor/death.h"
 
 namespace supervisor {
-
-enum class WorkerState {
-    Spawning,  // started, no hello yet
-    Ready,     // idle, offered to the dispatcher
-    Busy,      // proving one task
-    Stopping,  // asked or forced to stop; its exit is awaited
-    Exited,
-};
-std::string_view to_string(WorkerState state);
-
-struct Worker {
-    int slot = 0;
-    int pid = 0;
-    std::string routing_id;  // the pid in decimal, as the worker sets it
-    WorkerState state = WorkerState::Spawning;
-    std::string task_id;     // while Busy
-    unsigned concurrent = 0; // proofs of that task running at once
-    KillReason kill_reason = KillReason::None;
-    std::int64_t spawned_us = 0;
-    std::int64_t hello_us = 0;  // 0 until the hello
-    std::int64_t last_seen_us = 0;
-    std::int64_t busy_since_us = 0;
-    std::uint64_t rss_bytes = 0;
-    std::uint64_t peak_rss_bytes = 0;
-    std::uint64_t tasks_done = 0;
-};
 
 struct WorkerPoolConfig {
     std::string worker_path;
@@ -54,23 +29,23 @@ struct WorkerPoolConfig {
 
 class WorkerPool {
 public:
-    using OnExit = std::function<void(Worker& worker, const Death& death)>;
+    // `death.kill_reason` is left for the caller, who knows what it asked.
+    using OnExit = std::function<void(int pid, const Death& death)>;
 
     WorkerPool(uv_loop_t* loop, const shared::Clock& clock, WorkerPoolConfig config, OnExit on_exit);
     ~WorkerPool();
     WorkerPool(const WorkerPool&) = delete;
     WorkerPool& operator=(const WorkerPool&) = delete;
 
+    // Starts `worker serve` for a slot; returns its pid.
     shared::Expected<int> spawn(int slot);
-    // SIGTERM to the worker's process group, then SIGKILL after the grace period.
-    void stop(Worker& worker, KillReason reason, bool immediately = false);
+    // SIGTERM to the process group, then SIGKILL after the grace period; or SIGKILL now.
+    void stop(int pid, bool immediately);
     // SIGKILL to every worker's group, now: the last thing before the supervisor exits.
     void kill_all_now();
 
-    Worker* by_routing_id(const std::string& routing_id);
-    Worker* by_slot(int slot);
-    std::map<int, Worker>& workers() { return workers_; }
-    std::size_t alive() const;
+    std::vector<int> pids() const;
+    std::size_t alive() const { return processes_.size(); }
 
     struct Process;  // libuv handles of one process; frees itself once they are closed
 
@@ -78,6 +53,7 @@ private:
     static void on_process_exit(uv_process_t* handle, std::int64_t exit_status, int term_signal);
     static void on_kill_timer(uv_timer_t* timer);
     void reap(Process* process, std::int64_t exit_status, int term_signal);
+    bool claim_oom_kill(int term_signal);
 
     uv_loop_t* loop_;
     const shared::Clock& clock_;
@@ -88,8 +64,7 @@ private:
     std::uint64_t oom_kills_seen_ = 0;
     std::uint64_t unclaimed_oom_kills_ = 0;
     std::int64_t unclaimed_since_us_ = 0;
-    std::map<int, Worker> workers_;                         // by slot
-    std::map<int, Process*> processes_;                     // by slot, while the process lives
+    std::map<int, Process*> processes_;  // by pid, while the process lives
 };
 
 }  // namespace supervisor

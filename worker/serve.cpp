@@ -94,7 +94,9 @@ int Server::run() {
 // One turn of the loop: wait for a frame, a finished job or the next heartbeat,
 // whichever comes first, and handle what is ready.
 void Server::poll_once() {
-    const auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(next_heartbeat_ - Clock::now());
+    resend_result();
+    auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(next_heartbeat_ - Clock::now());
+    if (unsent_result_) wait = std::min(wait, kResendInterval);
     zmq::pollitem_t items[] = {
         {socket_.handle(), 0, ZMQ_POLLIN, 0},
         {nullptr, job_done_fd_, ZMQ_POLLIN, 0},
@@ -130,6 +132,7 @@ void Server::on_frame(const zmq::message_t& frame) {
 }
 
 void Server::on_assign(shared::wire::Assign assign) {
+    ++assigns_received_;
     if (job_) {
         spdlog::warn("task {} refused: busy with task {}", assign.task_id, job_->runner.task_id());
         return send_failure(
@@ -176,9 +179,20 @@ void Server::on_job_done() {
             return send_failure({result->task_id, FailureKind::ProverError,
                                  "result cannot be sent: " + frame.error(), 0});
         }
-        return send_frame(*frame, "result");
+        // A result is never dropped: if the supervisor cannot take it now, it is kept
+        // and sent again, ahead of anything else that is not a heartbeat.
+        if (!send_frame(*frame, "result")) unsent_result_ = UnsentResult{result->task_id, std::move(*frame)};
+        return;
     }
     send_failure(std::get<shared::wire::Failure>(std::move(*outcome)));
+}
+
+void Server::resend_result() {
+    if (!unsent_result_) return;
+    if (send_frame(unsent_result_->frame, "result (sent again)")) {
+        spdlog::info("task {}: result sent after all", unsent_result_->task_id);
+        unsent_result_.reset();
+    }
 }
 
 void Server::send_heartbeat() {
@@ -186,27 +200,38 @@ void Server::send_heartbeat() {
     if (job_) {
         beat.task_id = job_->runner.task_id();
         beat.proofs_done = job_->runner.proofs_done();
+    } else if (unsent_result_) {
+        beat.task_id = unsent_result_->task_id;  // still ours until the result is through
     }
+    beat.assigns_received = assigns_received_;
     beat.rss_bytes = current_rss_bytes();
     beat.peak_rss_bytes = peak_rss_bytes();
     send(beat);
 }
 
-// Never blocks: a heartbeat or result that the socket cannot take now is dropped
-// with a warning, because a blocked main thread would stop every heartbeat after it.
+// Never blocks: a heartbeat that the socket cannot take now is dropped with a
+// warning, because a blocked main thread would stop every heartbeat after it (a
+// result is kept and sent again instead: see on_job_done).
 void Server::send(const shared::wire::Message& message) {
     auto frame = shared::wire::encode(message);
     if (!frame) {
         spdlog::error("cannot encode {}: {}", kMessageNames[message.index()], frame.error());
         return;
     }
-    send_frame(*frame, kMessageNames[message.index()]);
+    (void)send_frame(*frame, kMessageNames[message.index()]);
 }
 
-void Server::send_frame(const shared::Bytes& frame, std::string_view what) {
-    if (!socket_.send(zmq::buffer(frame), zmq::send_flags::dontwait)) {
-        spdlog::warn("supervisor not taking frames; {} dropped", what);
+bool Server::send_frame(const shared::Bytes& frame, std::string_view what) {
+    for (int interrupted = 0; interrupted < 100; ++interrupted) {
+        try {
+            if (socket_.send(zmq::buffer(frame), zmq::send_flags::dontwait)) return true;
+            break;
+        } catch (const zmq::error_t& e) {
+            if (e.num() != EINTR) throw;
+        }
     }
+    spdlog::warn("supervisor not taking frames; {} not sent now", what);
+    return false;
 }
 
 void Server::send_failure(shared::wire::Failure failure) {

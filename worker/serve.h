@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include <zmq.hpp>
@@ -21,6 +22,7 @@ struct ServeOptions {
 };
 
 inline constexpr std::chrono::milliseconds kHeartbeatInterval{1000};
+inline constexpr std::chrono::milliseconds kResendInterval{20};
 
 // Sets up death-with-parent and logging, then serves until Shutdown. Returns the
 // process exit code: 0 after Shutdown, 1 when the parent is already gone or the
@@ -48,7 +50,8 @@ private:
     void on_job_done();
     void send_heartbeat();
     void send(const shared::wire::Message& message);
-    void send_frame(const shared::Bytes& frame, std::string_view what);
+    bool send_frame(const shared::Bytes& frame, std::string_view what);
+    void resend_result();
     void send_failure(shared::wire::Failure failure);
     [[noreturn]] void exit_now(int code);
 
@@ -59,6 +62,12 @@ private:
     std::unique_ptr<RunningJob> job_;
     std::chrono::steady_clock::time_point next_heartbeat_;
     std::uint64_t undecodable_frames_ = 0;
+    std::uint64_t assigns_received_ = 0;
+    struct UnsentResult {
+        std::string task_id;
+        shared::Bytes frame;
+    };
+    std::optional<UnsentResult> unsent_result_;
 };
 
 }  // namespace worker

@@ -16,9 +16,15 @@ def violations(orchestrator, endpoint):
                               "WHERE endpoint = ? ORDER BY arrived_at", endpoint)
     found = []
     windows = [(answered, answered + float(ra)) for _, answered, status, ra in rows if status == 429 and ra]
+    # Requests the node had already sent when the storm's first 429 came (several
+    # fetches or submissions may be in flight at once) reach the server just after
+    # it: they were sent before the node knew, so they are not held against it.
+    # Every later window is strict: after a window the node sends one request and
+    # waits for its answer before it sends more.
+    in_flight_at_onset = windows[0][0] + 1.0 if windows else 0
     for arrived, _, _, _ in rows:
         for start, end in windows:
-            if start < arrived < end:
+            if start < arrived < end and not (start == windows[0][0] and arrived < in_flight_at_onset):
                 found.append((arrived, start, end))
     waits = [b[0] - a[1] for a, b in zip(rows, rows[1:]) if a[2] == 429]
     return rows, windows, found, waits

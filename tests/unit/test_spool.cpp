@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <thread>
 #include <string>
 #include <vector>
 
@@ -62,17 +63,18 @@ fs::path spool_one(const Spool& spool, const std::string& id, const shared::Byte
 // Loading must set exactly this one file aside, with a message naming it, and return nothing.
 void check_set_aside(const Spool& spool, const fs::path& file) {
     auto loaded = spool.load();
-    CHECK(loaded.entries.empty());
-    REQUIRE(loaded.set_aside.size() == 1);
-    INFO(loaded.set_aside[0]);
-    CHECK(loaded.set_aside[0].find(file.filename().string()) != std::string::npos);
-    CHECK(loaded.set_aside[0].find("corrupt") != std::string::npos);
+    CHECK(loaded.task_ids.empty());
+    REQUIRE(loaded.problems.size() == 1);
+    INFO(loaded.problems[0]);
+    CHECK(loaded.problems[0].find(file.filename().string()) != std::string::npos);
+    CHECK(loaded.problems[0].find("corrupt") != std::string::npos);
     CHECK_FALSE(fs::exists(file));
     CHECK(fs::exists(spool.directory() / "corrupt" / file.filename()));
+    CHECK_FALSE(spool.read("t").ok());
     // And it stays aside: a second load finds nothing.
     auto again = spool.load();
-    CHECK(again.entries.empty());
-    CHECK(again.set_aside.empty());
+    CHECK(again.task_ids.empty());
+    CHECK(again.problems.empty());
 }
 
 }  // namespace
@@ -84,7 +86,7 @@ TEST_CASE("open creates the directory and corrupt/, owner only") {
     CHECK(fs::is_directory(dir.path() / "spool" / "corrupt"));
     const auto perms = fs::status(dir.path() / "spool").permissions();
     CHECK((perms & (fs::perms::group_all | fs::perms::others_all)) == fs::perms::none);
-    CHECK(spool.load().entries.empty());
+    CHECK(spool.load().task_ids.empty());
 }
 
 TEST_CASE("write and load round trip") {
@@ -95,16 +97,14 @@ TEST_CASE("write and load round trip") {
     REQUIRE(spool.write("task-2", payload(0, 2)).ok());
     REQUIRE(spool.write("task-3", payload(70'000, 3)).ok());
     auto loaded = spool.load();
-    CHECK(loaded.set_aside.empty());
-    REQUIRE(loaded.entries.size() == 3);
-    std::sort(loaded.entries.begin(), loaded.entries.end(),
-              [](const auto& a, const auto& b) { return a.task_id < b.task_id; });
-    CHECK(loaded.entries[0].task_id == "task-1");
-    CHECK(loaded.entries[0].submission == payload(100, 1));
-    CHECK(loaded.entries[1].task_id == "task-2");
-    CHECK(loaded.entries[1].submission.empty());
-    CHECK(loaded.entries[2].task_id == "task-3");
-    CHECK(loaded.entries[2].submission == payload(70'000, 3));
+    CHECK(loaded.problems.empty());
+    REQUIRE(loaded.task_ids.size() == 3);
+    std::sort(loaded.task_ids.begin(), loaded.task_ids.end());
+    CHECK(loaded.task_ids == std::vector<std::string>{"task-1", "task-2", "task-3"});
+    CHECK(*spool.read("task-1") == payload(100, 1));
+    CHECK(spool.read("task-2")->empty());
+    CHECK(*spool.read("task-3") == payload(70'000, 3));
+    CHECK_FALSE(spool.read("task-4").ok());
     // No temp file is left behind by a write.
     for (const auto& f : files_in(dir.path())) CHECK(f.extension() == ".spool");
 }
@@ -116,8 +116,8 @@ TEST_CASE("a second write of one task replaces the first") {
     REQUIRE(spool.write("t", payload(10, 1)).ok());
     REQUIRE(spool.write("t", payload(20, 2)).ok());
     auto loaded = spool.load();
-    REQUIRE(loaded.entries.size() == 1);
-    CHECK(loaded.entries[0].submission == payload(20, 2));
+    REQUIRE(loaded.task_ids.size() == 1);
+    CHECK(*spool.read("t") == payload(20, 2));
 }
 
 TEST_CASE("remove takes one entry away and is harmless twice") {
@@ -130,8 +130,8 @@ TEST_CASE("remove takes one entry away and is harmless twice") {
     CHECK(spool.remove("drop").ok());
     CHECK(spool.remove("never-written").ok());
     auto loaded = spool.load();
-    REQUIRE(loaded.entries.size() == 1);
-    CHECK(loaded.entries[0].task_id == "keep");
+    REQUIRE(loaded.task_ids.size() == 1);
+    CHECK(loaded.task_ids[0] == "keep");
 }
 
 TEST_CASE("a truncated file is set aside") {
@@ -198,9 +198,9 @@ TEST_CASE("a copy of a good entry is not loaded twice") {
     const auto file = spool_one(spool, "t", payload(20, 1));
     fs::copy_file(file, dir.path() / "0074.spool");
     auto loaded = spool.load();
-    REQUIRE(loaded.entries.size() == 1);
-    CHECK(loaded.entries[0].task_id == "t");
-    CHECK(loaded.set_aside.size() == 1);
+    REQUIRE(loaded.task_ids.size() == 1);
+    CHECK(loaded.task_ids[0] == "t");
+    CHECK(loaded.problems.size() == 1);
     CHECK(fs::exists(file));
 }
 
@@ -212,8 +212,8 @@ TEST_CASE("a leftover temp file is removed and not returned") {
     fs::copy_file(file, temp);
     REQUIRE(spool.remove("t").ok());
     auto loaded = spool.load();
-    CHECK(loaded.entries.empty());
-    CHECK(loaded.set_aside.empty());
+    CHECK(loaded.task_ids.empty());
+    CHECK(loaded.problems.empty());
     CHECK_FALSE(fs::exists(temp));
     CHECK(files_in(dir.path() / "corrupt").empty());
 }
@@ -226,9 +226,9 @@ TEST_CASE("good entries load beside bad ones") {
     write_all(dir.path() / "junk.spool", payload(80, 9));
     write_all(dir.path() / "empty.spool", {});
     auto loaded = spool.load();
-    REQUIRE(loaded.entries.size() == 1);
-    CHECK(loaded.entries[0].task_id == "good");
-    CHECK(loaded.set_aside.size() == 2);
+    REQUIRE(loaded.task_ids.size() == 1);
+    CHECK(loaded.task_ids[0] == "good");
+    CHECK(loaded.problems.size() == 2);
     CHECK(files_in(dir.path() / "corrupt").size() == 2);
 }
 
@@ -259,14 +259,12 @@ TEST_CASE("odd task ids stay inside the spool directory") {
         CHECK_MESSAGE(status.ok(), (status.ok() ? "" : status.error()));
     }
     auto loaded = spool.load();
-    CHECK(loaded.set_aside.empty());
-    CHECK(loaded.entries.size() == ids.size());
+    CHECK(loaded.problems.empty());
+    CHECK(loaded.task_ids.size() == ids.size());
     for (std::size_t i = 0; i < ids.size(); ++i) {
-        auto it = std::find_if(loaded.entries.begin(), loaded.entries.end(),
-                               [&](const auto& e) { return e.task_id == ids[i]; });
         INFO("id " << i);
-        REQUIRE(it != loaded.entries.end());
-        CHECK(it->submission == payload(10, static_cast<std::uint8_t>(i)));
+        CHECK(std::find(loaded.task_ids.begin(), loaded.task_ids.end(), ids[i]) != loaded.task_ids.end());
+        CHECK(*spool.read(ids[i]) == payload(10, static_cast<std::uint8_t>(i)));
     }
     // Nothing was written outside the spool directory.
     std::size_t outside = 0;
@@ -275,6 +273,65 @@ TEST_CASE("odd task ids stay inside the spool directory") {
     }
     CHECK(outside == 0);
     for (const auto& id : ids) CHECK(spool.remove(id).ok());
-    CHECK(spool.load().entries.empty());
+    CHECK(spool.load().task_ids.empty());
     CHECK(files_in(dir.path() / "spool").empty());
+}
+
+TEST_CASE("two writes of one task at once never tear or lose its file") {
+    // Seen before: both writes shared "<id>.spool.tmp", one truncated the other's file.
+    TempDir dir("spool_test.");
+    Spool spool(dir.path());
+    REQUIRE(spool.open().ok());
+    std::vector<std::string> errors[2];
+    auto writer = [&](int w) {
+        for (int i = 0; i < 200; ++i) {
+            auto s = spool.write("t", payload(4096 + 97 * w, static_cast<std::uint8_t>(w)));
+            if (!s) errors[w].push_back(s.error());
+        }
+    };
+    std::thread a(writer, 0), b(writer, 1);
+    a.join();
+    b.join();
+    CHECK(errors[0].empty());
+    CHECK(errors[1].empty());
+    auto loaded = spool.load();
+    CHECK(loaded.problems.empty());
+    REQUIRE(loaded.task_ids.size() == 1);
+    auto bytes = spool.read("t");
+    REQUIRE(bytes.ok());
+    CHECK((*bytes == payload(4096, 0) || *bytes == payload(4096 + 97, 1)));
+}
+
+TEST_CASE("a spool that cannot be read is reported, never thrown") {
+    TempDir dir("spool_test.");
+    // The spool directory is a file: iterating it fails.
+    write_all(dir.path() / "not-a-dir", payload(10, 1));
+    Spool spool(dir.path() / "not-a-dir");
+    Spool::Loaded loaded;
+    CHECK_NOTHROW(loaded = spool.load());
+    CHECK(loaded.task_ids.empty());
+    REQUIRE(loaded.problems.size() == 1);
+    CHECK(loaded.problems[0].find("not-a-dir") != std::string::npos);
+
+    // A dangling link, a link loop and a directory named like an entry are skipped.
+    Spool good(dir.path() / "spool");
+    REQUIRE(good.open().ok());
+    REQUIRE(good.write("ok", payload(10, 2)).ok());
+    fs::create_symlink(dir.path() / "nowhere", dir.path() / "spool" / "dangling.spool");
+    fs::create_symlink(dir.path() / "spool" / "loop.spool", dir.path() / "spool" / "loop.spool");
+    fs::create_directory(dir.path() / "spool" / "6162.spool");
+    CHECK_NOTHROW(loaded = good.load());
+    CHECK(loaded.task_ids == std::vector<std::string>{"ok"});
+}
+
+TEST_CASE("a set-aside file never overwrites an earlier one") {
+    TempDir dir("spool_test.");
+    Spool spool(dir.path());
+    REQUIRE(spool.open().ok());
+    write_all(dir.path() / "junk.spool", payload(80, 1));
+    spool.load();
+    write_all(dir.path() / "junk.spool", payload(80, 2));
+    auto loaded = spool.load();
+    REQUIRE(loaded.problems.size() == 1);
+    CHECK(files_in(dir.path() / "corrupt").size() == 2);
 }
