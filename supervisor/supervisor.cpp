@@ -75,7 +75,7 @@ Supervisor::Supervisor(Options options, shared::NodeKey key, std::string worker_
                          ledger_.transition(id, state, reason);
                      },
                      [this](const Outcome& outcome, double waited) {
-                         metrics_.request("submit", outcome.status);
+                         metrics_.request("submit", outcome.status, outcome.elapsed_s);
                          if (waited > 0) metrics_.rate_limit_wait("submit", waited);
                      }}),
       fetcher_(clock_, client_, options_, random_seed() + 2,
@@ -134,10 +134,9 @@ shared::Status Supervisor::start() {
     }
     start_memory();
     if (!options_.metrics_addr.empty()) {
-        auto port = metrics_.serve(options_.metrics_addr);
-        if (!port) return shared::fail(port.error());
-        spdlog::info("metrics on http://{}:{}/metrics", options_.metrics_addr.substr(0, options_.metrics_addr.rfind(':')),
-                     *port);
+        auto url = metrics_.serve(options_.metrics_addr);
+        if (!url) return shared::fail(url.error());
+        spdlog::info("metrics on {0}/metrics, health on {0}/healthz and {0}/readyz", *url);
     }
     started_us_ = clock_.now_us();
     if (anonymous_) {
@@ -156,6 +155,7 @@ shared::Status Supervisor::start() {
     checking_node_ = true;  // and both wait for the orchestrator to confirm the node
     check_node(client_, options_.node_id, [this](shared::Expected<std::string> known) {
         checking_node_ = false;
+        orchestrator_confirmed_ = known && known->empty();
         if (!known) {
             exit_code_ = 2;
             spdlog::critical("{}", known.error());
@@ -355,11 +355,14 @@ void Supervisor::stop_surplus_workers() {
 }
 
 void Supervisor::update_gauges() {
-    metrics_.proofs_done(0, clock_.now_us());  // so that the rate falls to 0 when the node idles
     metrics_.queue_depth(ledger_.queued());
     std::map<std::string, unsigned> states{{"spawning", 0}, {"ready", 0}, {"busy", 0}, {"stopping", 0}};
     for (const auto& [slot, w] : pool_->workers()) ++states[std::string(to_string(w.state))];
     metrics_.workers(states);
+    metrics_.loop_alive(clock_.now_us());
+    const unsigned up = states["ready"] + states["busy"];
+    const std::string unready = unready_reason(phase_ == Phase::Running, anonymous_ || orchestrator_confirmed_, up);
+    metrics_.set_ready(unready.empty(), unready.empty() ? std::to_string(up) + " workers up" : unready);
     metrics_.memory(memory_.projected(busy_loads()), memory_.budget());
     metrics_.target_workers(target_workers_);
 }
@@ -570,7 +573,7 @@ void Supervisor::on_result(Worker& worker, shared::wire::Result&& result) {
     const double took_s = (clock_.now_us() - record->dispatched_us) / 1e6;
     difficulty_.on_finished(record->task.difficulty, took_s, task_deadline_us(*record) / 1e6);
     proofs_ += result.proofs.size();
-    metrics_.proofs_done(result.proofs.size(), clock_.now_us());
+    metrics_.task_proved(record->task.program_id, result.proofs.size(), result.proof_micros, took_s);
     memory_.observe(record->task.program_id, record->task.difficulty, result.peak_rss_bytes,
                    std::max(1u, std::min<unsigned>(record->threads, static_cast<unsigned>(result.proofs.size()))));
     if (anonymous_) {
@@ -619,6 +622,7 @@ void Supervisor::on_failure(Worker& worker, const shared::wire::Failure& failure
 
 void Supervisor::on_worker_exit(Worker& worker, const Death& death) {
     dispatcher_.worker_gone(worker.slot);
+    metrics_.forget_worker(worker.slot);
     const DeathCause cause = classify(death);
     const std::int64_t now = clock_.now_us();
     const bool before_hello = worker.hello_us == 0;
@@ -654,7 +658,6 @@ void Supervisor::on_worker_exit(Worker& worker, const Death& death) {
     ++restarts_total_;
     ++restarts_by_cause_[std::string(to_string(cause))];
     metrics_.worker_restart(death.kill_reason == KillReason::MemoryGuard ? "guard" : std::string(to_string(cause)));
-    metrics_.forget_worker(worker.slot);
     const std::int64_t delay = restarts_.on_death(before_hello, now - worker.spawned_us);
     respawn_at_us_[worker.slot] = now + delay;
     spdlog::warn("worker#{}[{}] died: {} ({}){}; {}; replacement in {} ms", worker.slot, worker.pid, to_string(cause),
@@ -678,7 +681,8 @@ void Supervisor::on_task(shared::Task&& task, const char* source) {
 }
 
 void Supervisor::on_answered(const char* endpoint, const Outcome& outcome, double rate_limit_wait_s) {
-    metrics_.request(endpoint, outcome.status);
+    metrics_.request(endpoint, outcome.status, outcome.elapsed_s);
+    if (outcome.reply == Reply::Ok) orchestrator_confirmed_ = true;  // it answered: it knows the node
     if (rate_limit_wait_s > 0) metrics_.rate_limit_wait(endpoint, rate_limit_wait_s);
     if (outcome.reply == Reply::Retry && outcome.status >= 200 && outcome.status < 300) metrics_.bad_reply(endpoint);
 }

@@ -125,6 +125,7 @@ private:
     DifficultyPolicy difficulty_;
     double gflops_ = 0;
     bool checking_node_ = false;
+    bool orchestrator_confirmed_ = false;  // the node check passed, or a request since got a proper answer
     uv_timer_t tick_{};
     uv_timer_t guard_timer_{};
     uv_signal_t signals_[4]{};  // SIGINT, SIGTERM, SIGTTIN, SIGTTOU
