@@ -42,7 +42,8 @@ shared::Expected<ListenAddress> parse_listen_address(std::string_view text) {
         const auto colon = text.rfind(':');
         if (colon == std::string_view::npos) {
             const bool bare_port = !text.empty() && text.find_first_not_of("0123456789") == std::string_view::npos;
-            return shared::fail("'" + whole + "' is not " + kForms + (bare_port ? " (every interface: :" + whole + ")" : ""));
+            const std::string hint = bare_port ? " (every interface: :" + whole + ")" : "";
+            return shared::fail("'" + whole + "' is not " + kForms + hint);
         }
         address.host = std::string(text.substr(0, colon));
         if (address.host.find(':') != std::string::npos) {

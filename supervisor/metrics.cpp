@@ -36,12 +36,15 @@ prometheus::Family<T>& family(prometheus::Registry& registry, const char* name, 
 
 }  // namespace
 
-Metrics::Metrics() : registry_(std::make_shared<prometheus::Registry>()), process_(std::make_shared<ProcessCollector>()) {
+Metrics::Metrics()
+    : registry_(std::make_shared<prometheus::Registry>()), process_(std::make_shared<ProcessCollector>()) {
     using prometheus::Counter;
     using prometheus::Gauge;
     using prometheus::Histogram;
     auto& r = *registry_;
-    family<Gauge>(r, "provenode_build_info", "The version of this build, as the label").Add({{"version", PROVENODE_VERSION}}).Set(1);
+    family<Gauge>(r, "provenode_build_info", "The version of this build, as the label")
+        .Add({{"version", PROVENODE_VERSION}})
+        .Set(1);
     tasks_ = &family<Counter>(r, "provenode_tasks_total", "Tasks that entered each state");
     restarts_ = &family<Counter>(r, "provenode_worker_restarts_total", "Worker deaths by cause");
     requests_ = &family<Counter>(r, "provenode_requests_total", "Orchestrator requests by endpoint and status");
@@ -51,16 +54,21 @@ Metrics::Metrics() : registry_(std::make_shared<prometheus::Registry>()), proces
                                     "Replies whose body was garbage, cut short, oversized or out of bounds");
     workers_ = &family<Gauge>(r, "provenode_workers", "Workers by state");
     worker_rss_ = &family<Gauge>(r, "provenode_worker_rss_bytes", "Resident memory of each worker");
-    proof_seconds_ = &family<Histogram>(r, "provenode_proof_duration_seconds", "Time of one proof, as its worker measured it");
+    proof_seconds_ =
+        &family<Histogram>(r, "provenode_proof_duration_seconds", "Time of one proof, as its worker measured it");
     task_seconds_ = &family<Histogram>(r, "provenode_task_duration_seconds", "Time from dispatch to result of a task");
     request_seconds_ = &family<Histogram>(r, "provenode_request_duration_seconds", "Time of an orchestrator request");
     proofs_ = &family<Counter>(r, "provenode_proofs_total", "Proofs made").Add({});
     queue_ = &family<Gauge>(r, "provenode_queue_depth", "Tasks waiting for a worker").Add({});
-    projected_ = &family<Gauge>(r, "provenode_memory_projected_bytes", "Memory the busy workers are projected to need").Add({});
+    projected_ =
+        &family<Gauge>(r, "provenode_memory_projected_bytes", "Memory the busy workers are projected to need").Add({});
     budget_ = &family<Gauge>(r, "provenode_memory_budget_bytes", "Memory the workers may use").Add({});
     target_ = &family<Gauge>(r, "provenode_workers_target", "Workers the pool converges on").Add({});
+    start_at_zero();
+}
 
-    // Every label value known in advance starts at 0, so that increase() sees the first event.
+// Every label value known in advance starts at 0, so that increase() sees the first event.
+void Metrics::start_at_zero() {
     for (int s = 0; s <= static_cast<int>(TaskState::Abandoned); ++s) {
         tasks_->Add({{"state", std::string(to_string(static_cast<TaskState>(s)))}});
     }
@@ -102,14 +110,15 @@ std::string Metrics::scrape() const {
     return prometheus::TextSerializer().Serialize(families);
 }
 
-prometheus::Histogram& Metrics::by_program(prometheus::Family<prometheus::Histogram>& family, const std::string& program) {
+prometheus::Histogram& Metrics::by_program(prometheus::Family<prometheus::Histogram>& family,
+                                           const std::string& program) {
     return family.Add({{"program", program}}, kProofBuckets);
 }
 
 void Metrics::task_entered(const std::string& state) { tasks_->Add({{"state", state}}).Increment(); }
 
-void Metrics::task_proved(const std::string& program, std::size_t proofs, const std::vector<std::uint64_t>& proof_micros,
-                          double task_seconds) {
+void Metrics::task_proved(const std::string& program, std::size_t proofs,
+                          const std::vector<std::uint64_t>& proof_micros, double task_seconds) {
     proofs_->Increment(static_cast<double>(proofs));
     auto& proof_seconds = by_program(*proof_seconds_, program);
     for (std::uint64_t micros : proof_micros) proof_seconds.Observe(static_cast<double>(micros) / 1e6);

@@ -62,6 +62,7 @@ public:
     void bad_reply(const std::string& endpoint);  // a 2xx whose body did not decode within its bounds
 
 private:
+    void start_at_zero();
     prometheus::Histogram& by_program(prometheus::Family<prometheus::Histogram>& family, const std::string& program);
 
     shared::SteadyClock clock_;

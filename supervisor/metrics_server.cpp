@@ -60,9 +60,15 @@ void MetricsServer::add_routes() {
         res.status = health.status;
         res.set_content(health.body + "\n", "text/plain; charset=utf-8");
     };
-    http_->Get("/metrics", [this](const httplib::Request&, httplib::Response& res) { res.set_content(scrape_(), kTextFormat); });
-    http_->Get("/healthz", [this, answer](const httplib::Request&, httplib::Response& res) { answer(res, health_.healthz()); });
-    http_->Get("/readyz", [this, answer](const httplib::Request&, httplib::Response& res) { answer(res, health_.readyz()); });
+    http_->Get("/metrics", [this](const httplib::Request&, httplib::Response& res) {
+        res.set_content(scrape_(), kTextFormat);
+    });
+    http_->Get("/healthz", [this, answer](const httplib::Request&, httplib::Response& res) {
+        answer(res, health_.healthz());
+    });
+    http_->Get("/readyz", [this, answer](const httplib::Request&, httplib::Response& res) {
+        answer(res, health_.readyz());
+    });
     http_->Get("/", [](const httplib::Request&, httplib::Response& res) {
         res.set_content("provenode: /metrics, /healthz, /readyz\n", "text/plain; charset=utf-8");
     });

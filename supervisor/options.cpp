@@ -215,7 +215,8 @@ shared::Status apply(const RawFlags& raw, Options& o) {
         }
     }
     if (!o.metrics_addr.empty()) {
-        if (auto address = parse_listen_address(o.metrics_addr); !address) return shared::fail("--metrics-addr: " + address.error());
+        auto address = parse_listen_address(o.metrics_addr);
+        if (!address) return shared::fail("--metrics-addr: " + address.error());
     }
     o.state_dir = raw.state_dir.empty() ? default_state_dir() : std::filesystem::path(raw.state_dir);
     if (auto s = apply_identity(raw, o); !s) return s;

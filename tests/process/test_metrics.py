@@ -12,7 +12,6 @@ import socket
 import shutil
 import subprocess
 import time
-import urllib.error
 import urllib.request
 
 import harness
@@ -153,7 +152,7 @@ def rss_series_follow_workers(workdir, started):
     node.proc.send_signal(signal.SIGTTOU)
     harness.wait_until(lambda: re.search(r"worker#1\[\d+\] stopped", node.log_text()), 30, "worker 1 to stop")
     harness.wait_until(lambda: rss() == {"0"}, 10, "worker 1's RSS series to go")
-    status, body = get(base + "/readyz")
+    status, body = harness.http_get(base + "/readyz")
     check(status == 503 and "orchestrator" in body, "/readyz with no orchestrator: %d %r" % (status, body))
     harness.log("RSS series follow the workers over %s; /readyz %d %r" % (base, status, body.strip()))
     return node, base
@@ -177,13 +176,6 @@ def bad_addresses(workdir, busy_url):
     check("Civet" not in done.stderr, "library text in: %r" % done.stderr)
     harness.log("bad addresses: exit 2 for a bad port, exit 1 and %r for a port in use" % lines[0])
 
-
-def get(url):
-    try:
-        with urllib.request.urlopen(url, timeout=5) as reply:
-            return reply.status, reply.read().decode()
-    except urllib.error.HTTPError as error:
-        return error.code, error.read().decode()
 
 
 def network_calls(trace_path):

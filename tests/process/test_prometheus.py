@@ -5,6 +5,7 @@ histogram quantile, and sees build info, counters at zero and the process metric
 `promtool check metrics` accepts a scrape. /healthz is 200 while the loop runs; /readyz is
 503 while the orchestrator cannot confirm the node (every node, fetch and list request
 answers an injected 503, so this holds however fast the machine is), and 200 once it can."""
+import json
 import os
 import re
 import shutil
@@ -12,10 +13,8 @@ import signal
 import subprocess
 import sys
 import time
-import urllib.error
 import urllib.parse
 import urllib.request
-import json
 
 import harness
 from harness import check
@@ -23,14 +22,6 @@ from harness import check
 TASKS = 12
 WORKERS = 2
 
-
-def get(url):
-    """(status, body) of a GET, 5xx included."""
-    try:
-        with urllib.request.urlopen(url, timeout=10) as reply:
-            return reply.status, reply.read().decode()
-    except urllib.error.HTTPError as error:
-        return error.code, error.read().decode()
 
 
 class Prometheus:
@@ -51,14 +42,15 @@ class Prometheus:
             stdout=subprocess.DEVNULL, stderr=open(self.log_path, "w"))
         found = harness.wait_until(self.listening, 60, "prometheus to listen (see %s)" % self.log_path)
         self.url = "http://127.0.0.1:%s" % found.group(1)
-        harness.wait_until(lambda: get(self.url + "/-/ready")[0] == 200, 60, "prometheus to be ready")
+        harness.wait_until(lambda: harness.http_get(self.url + "/-/ready")[0] == 200, 60,
+                           "prometheus to be ready")
 
     def listening(self):
         check(self.proc.poll() is None, "prometheus exited at start; see " + self.log_path)
         return re.search(r'msg="Listening on" address=127\.0\.0\.1:(\d+)', open(self.log_path).read())
 
     def query(self, promql):
-        status, body = get(self.url + "/api/v1/query?" + urllib.parse.urlencode({"query": promql}))
+        status, body = harness.http_get(self.url + "/api/v1/query?" + urllib.parse.urlencode({"query": promql}))
         check(status == 200, "query %r: HTTP %d %s" % (promql, status, body[:300]))
         answer = json.loads(body)
         check(answer["status"] == "success", "query %r: %s" % (promql, answer))
@@ -80,23 +72,24 @@ class Prometheus:
                 self.proc.wait()
 
 
-def not_ready_yet(workdir, started, orchestrator, supervisor, base):
+def not_ready_yet(orchestrator, supervisor, base):
     """The worker is up but the orchestrator cannot confirm the node: healthz 200, readyz 503."""
-    harness.wait_until(lambda: get(base + "/healthz")[0] == 200, 20, "/healthz 200 once the loop ticks")
-    status, body = get(base + "/healthz")
-    check(body.startswith("ok: the loop ticked"), "/healthz said %r" % body)
+    harness.wait_until(lambda: harness.http_get(base + "/healthz")[0] == 200, 20,
+                       "/healthz 200 once the loop ticks")
+    status, body = harness.http_get(base + "/healthz")
+    check(status == 200 and body.startswith("ok: the loop ticked"), "/healthz said %d %r" % (status, body))
     harness.wait_until(lambda: re.search(r"worker#\d+\[\d+\] ready in", supervisor.log_text()), 30,
                        "a worker's hello in the log")
     harness.wait_until(lambda: orchestrator.scalar(
         "SELECT COUNT(*) FROM requests WHERE endpoint='nodes' AND status=503") >= 1, 20,
         "the node check to meet the injected 503")
-    status, body = get(base + "/readyz")
+    status, body = harness.http_get(base + "/readyz")
     check(status == 503, "/readyz answered %d (%r) while the orchestrator answers 503" % (status, body))
     check(body.strip() == "not ready: waiting for the orchestrator to confirm the node", "/readyz said %r" % body)
     harness.log("before confirmation: /healthz 200, /readyz 503 %r" % body.strip())
 
 
-def agree_with_db(prometheus, orchestrator, supervisor, metrics_url):
+def agree_with_db(prometheus, orchestrator):
     harness.wait_until(lambda: orchestrator.scalar("SELECT COUNT(*) FROM tasks WHERE state='accepted'") == TASKS,
                        180, "%d tasks accepted in the DB" % TASKS)
     inputs = sum(len(row[0].split(",")) for row in
@@ -143,7 +136,7 @@ def other_series(prometheus, supervisor, started_at):
 
 
 def promtool_check(workdir, metrics_url):
-    status, text = get(metrics_url)
+    status, text = harness.http_get(metrics_url)
     check(status == 200, "/metrics answered %d" % status)
     path = os.path.join(workdir, "scrape.txt")
     open(path, "w").write(text)
@@ -170,7 +163,7 @@ def test(workdir, started):
                                                  supervisor.log_text()), 20, "the metrics address in the log")
     port = int(found.group(1))
     base = "http://127.0.0.1:%d" % port
-    not_ready_yet(workdir, started, orchestrator, supervisor, base)
+    not_ready_yet(orchestrator, supervisor, base)
 
     prometheus = Prometheus(workdir, "127.0.0.1:%d" % port)
     started.append(prometheus)
@@ -179,10 +172,11 @@ def test(workdir, started):
     check(prometheus.value('provenode_proofs_total{job="provenode"}') == 0, "proofs before any task")
 
     orchestrator.admin("DELETE", "/admin/faults")
-    harness.wait_until(lambda: get(base + "/readyz")[0] == 200, 120, "/readyz 200 once the orchestrator answers")
-    harness.log("after confirmation: /readyz 200 %r" % get(base + "/readyz")[1].strip())
+    harness.wait_until(lambda: harness.http_get(base + "/readyz")[0] == 200, 120,
+                       "/readyz 200 once the orchestrator answers")
+    harness.log("after confirmation: /readyz 200 %r" % harness.http_get(base + "/readyz")[1].strip())
 
-    agree_with_db(prometheus, orchestrator, supervisor, base + "/metrics")
+    agree_with_db(prometheus, orchestrator)
     other_series(prometheus, supervisor, started_at)
     promtool_check(workdir, base + "/metrics")
 
