@@ -181,7 +181,7 @@ void Node::record_proof(WorkerRecord& w, const TaskRecord& record, shared::wire:
     const double took_s = (clock_.now_us() - record.dispatched_us) / 1e6;
     difficulty_.on_finished(record.task.difficulty, took_s, task_deadline_us(record.task) / 1e6);
     proofs_ += result.proofs.size();
-    if (hooks_.proved) hooks_.proved(result, took_s);
+    if (hooks_.proved) hooks_.proved(record.task.program_id, result, took_s);
     model_.observe(record.task.program_id, record.task.difficulty, result.peak_rss_bytes,
                    std::max(1u, std::min<unsigned>(record.concurrent, static_cast<unsigned>(result.proofs.size()))));
     memory_dirty_ = true;
@@ -342,10 +342,12 @@ void Node::on_node_checked(const shared::Expected<std::string>& known) {
         return;
     }
     if (!known->empty()) spdlog::warn("{}; starting anyway", *known);
+    else orchestrator_answered_ = true;
     node_confirmed_ = true;
 }
 
 void Node::on_fetched(std::uint64_t fetch_id, const Outcome& outcome, std::optional<shared::Task>&& task) {
+    note_answer(outcome);
     auto got = intake_.on_fetched(fetch_id, outcome, std::move(task));
     if (hooks_.answered) hooks_.answered("fetch", outcome, intake_.last_rate_limit_wait_s());
     if (!got) return;
@@ -353,7 +355,14 @@ void Node::on_fetched(std::uint64_t fetch_id, const Outcome& outcome, std::optio
     take_task(std::move(*got), "fetched");
 }
 
+void Node::note_answer(const Outcome& outcome) {
+    if (outcome.reply == Reply::Ok || outcome.reply == Reply::NotFound || outcome.reply == Reply::Conflict) {
+        orchestrator_answered_ = true;
+    }
+}
+
 void Node::on_listed(const Outcome& outcome, std::optional<shared::GetTasksResponse>&& reply) {
+    note_answer(outcome);
     if (hooks_.answered) {
         hooks_.answered("list", outcome, outcome.reply == Reply::RateLimited ? outcome.retry_after_s.value_or(0) : 0);
     }
@@ -440,6 +449,7 @@ void Node::on_spool_lost(const std::string& task_id, const std::string& why) {
 }
 
 void Node::on_submitted(const std::string& task_id, const Outcome& outcome) {
+    note_answer(outcome);
     auto final = submits_.on_answer(task_id, outcome);
     if (hooks_.answered) {
         hooks_.answered("submit", outcome, outcome.reply == Reply::RateLimited ? submits_.last_rate_limit_wait_s() : 0);

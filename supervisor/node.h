@@ -53,7 +53,7 @@ struct NodeEnv {
 // Output-only hooks for metrics; none of them may call back into the node.
 struct NodeHooks {
     std::function<void(TaskState to)> task_entered;
-    std::function<void(const shared::wire::Result& result, double task_seconds)> proved;
+    std::function<void(const std::string& program, const shared::wire::Result& result, double task_seconds)> proved;
     std::function<void(const char* endpoint, const Outcome& outcome, double rate_limit_wait_s)> answered;
     std::function<void(const std::string& cause)> worker_restarted;
 };
@@ -122,6 +122,8 @@ public:
     std::uint64_t projected_memory() const;
     shared::Difficulty difficulty() const { return difficulty_.requested(); }
     bool node_confirmed() const { return node_confirmed_; }
+    // The orchestrator has answered for real (not an outage): part of being ready.
+    bool orchestrator_answered() const { return orchestrator_answered_ || anonymous_ != nullptr; }
     std::uint64_t proofs() const { return proofs_; }
     std::uint64_t restarts() const { return restarts_total_; }
     const std::map<std::string, std::uint64_t>& restarts_by_cause() const { return restarts_by_cause_; }
@@ -168,6 +170,7 @@ private:
     std::int64_t task_deadline_us(const shared::Task& task) const;
     unsigned tasks_wanted();
     std::string label(const WorkerRecord& worker) const;
+    void note_answer(const Outcome& outcome);
     void on_task_change(const TaskRecord& record, TaskState from, TaskState to, const std::string& reason);
 
     const Options& options_;
@@ -193,6 +196,7 @@ private:
     unsigned target_ = 1;
     unsigned stop_requests_ = 0;
     bool node_confirmed_ = false;
+    bool orchestrator_answered_ = false;
     bool checking_node_ = false;
     std::string fatal_;  // recorded by an event, acted on by the next turn
     int fatal_code_ = 1;

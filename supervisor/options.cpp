@@ -1,6 +1,7 @@
 // Command-line parsing with CLI11, plus the checks CLI11 cannot express.
 #include "supervisor/options.h"
 #include "supervisor/memory_guard.h"
+#include "supervisor/listen_address.h"
 #include "shared/program.h"
 
 #include <CLI/CLI.hpp>
@@ -98,7 +99,8 @@ void add_flags(CLI::App& app, Options& o, RawFlags& raw) {
     app.add_option("--memory-reserve", raw.memory_reserve, "Memory kept out of the budget (default 256M)");
     app.add_flag("!--no-memory-guard", o.memory_guard, "Leave memory limits to the kernel's OOM killer");
     app.add_option("--memory-per-proof", raw.memory_per_proof, "Memory a proof is assumed to need until learned (default 4G)");
-    app.add_option("--metrics-addr", o.metrics_addr, "Serve Prometheus metrics on HOST:PORT");
+    app.add_option("--metrics-addr", o.metrics_addr,
+                   "Serve /metrics, /healthz and /readyz on HOST:PORT, [IPv6]:PORT or :PORT (port 0: any)");
     app.add_option("--scale-cooldown", raw.scale_cooldown, "Seconds between two steps of scaling down (default 30)");
     app.add_flag("--anonymous", o.anonymous, "Prove built-in inputs continuously, with no network at all");
     app.add_option("--anonymous-program", o.anonymous_program, "Program of anonymous mode (default argon2id_pow)");
@@ -212,8 +214,9 @@ shared::Status apply(const RawFlags& raw, Options& o) {
             if (auto why = program->check_input(o.anonymous_input); !why.empty()) return shared::fail("--anonymous-input: " + why);
         }
     }
-    if (!o.metrics_addr.empty() && o.metrics_addr.rfind(':') == std::string::npos) {
-        return shared::fail("--metrics-addr: '" + o.metrics_addr + "' is not HOST:PORT");
+    if (!o.metrics_addr.empty()) {
+        auto address = parse_listen_address(o.metrics_addr);
+        if (!address) return shared::fail("--metrics-addr: " + address.error());
     }
     o.state_dir = raw.state_dir.empty() ? default_state_dir() : std::filesystem::path(raw.state_dir);
     if (auto s = apply_identity(raw, o); !s) return s;

@@ -6,6 +6,7 @@
 
 #include <cstdio>
 #include <map>
+#include <set>
 #include <nlohmann/json.hpp>
 
 namespace supervisor {
@@ -69,6 +70,20 @@ void Reporter::publish() {
     metrics_.workers(states);
     metrics_.memory(node_.projected_memory(), node_.budget());
     metrics_.target_workers(node_.target_workers());
+    std::set<int> slots;
+    for (const auto& [id, w] : node_.workers().all()) {
+        slots.insert(w.slot);
+        metrics_.worker_rss(w.slot, w.rss_bytes);
+    }
+    for (int slot : rss_slots_) {
+        if (!slots.count(slot)) metrics_.forget_worker(slot);  // the worker is gone: its series goes too
+    }
+    rss_slots_ = std::move(slots);
+    metrics_.loop_alive(now);
+    const unsigned up = states["ready"] + states["busy"];
+    const std::string unready =
+        unready_reason(node_.phase() == Node::Phase::Running, node_.orchestrator_answered(), up);
+    metrics_.set_ready(unready.empty(), unready.empty() ? std::to_string(up) + " workers up" : unready);
     // Under systemd (Type=notify): ready once a worker said hello, STATUS kept
     // current (at most once a second), STOPPING when draining.
     const bool worker_up = states["ready"] + states["busy"] > 0;

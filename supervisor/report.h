@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <set>
 #include <string>
 
 #include "shared/clock.h"
@@ -38,6 +39,7 @@ private:
     bool told_stopping_ = false;
     std::string told_status_;
     std::int64_t told_status_us_ = 0;
+    std::set<int> rss_slots_;  // workers whose RSS series is out
 };
 
 }  // namespace supervisor

@@ -144,11 +144,11 @@ shared::Status Supervisor::start() {
     NodeEnv env{budget_.bytes, options_.anonymous ? 0.0 : estimate_gflops(std::thread::hardware_concurrency())};
     NodeHooks hooks;
     hooks.task_entered = [this](TaskState to) { metrics_.task_entered(std::string(to_string(to))); };
-    hooks.proved = [this](const shared::wire::Result& result, double) {
-        metrics_.proofs_done(result.proofs.size(), clock_.now_us());
+    hooks.proved = [this](const std::string& program, const shared::wire::Result& result, double task_s) {
+        metrics_.task_proved(program, result.proofs.size(), result.proof_micros, task_s);
     };
     hooks.answered = [this](const char* endpoint, const Outcome& outcome, double waited) {
-        metrics_.request(endpoint, outcome.status);
+        metrics_.request(endpoint, outcome.status, outcome.elapsed_s);
         if (waited > 0) metrics_.rate_limit_wait(endpoint, waited);
         if (outcome.reply == Reply::Retry && outcome.status >= 200 && outcome.status < 300) metrics_.bad_reply(endpoint);
     };
@@ -157,8 +157,8 @@ shared::Status Supervisor::start() {
                                    std::move(hooks));
     reporter_ = std::make_unique<Reporter>(*node_, options_, clock_, metrics_);
     if (auto s = open_state(); !s) return s;
-    if (auto s = control_.listen(); !s) spdlog::warn("{}; `supervisor status` will not reach this node", s.error());
     if (auto s = serve_metrics(); !s) return s;
+    if (auto s = control_.listen(); !s) spdlog::warn("{}; `supervisor status` will not reach this node", s.error());
     start_timers();
     if (options_.anonymous) {
         spdlog::info("anonymous mode: proving built-in {} inputs with {}..{} workers, no network",
@@ -248,10 +248,9 @@ shared::Status Supervisor::open_state() {
 
 shared::Status Supervisor::serve_metrics() {
     if (options_.metrics_addr.empty()) return shared::Ok{};
-    auto port = metrics_.serve(options_.metrics_addr);
-    if (!port) return shared::fail(port.error());
-    spdlog::info("metrics on http://{}:{}/metrics", options_.metrics_addr.substr(0, options_.metrics_addr.rfind(':')),
-                 *port);
+    auto url = metrics_.serve(options_.metrics_addr);
+    if (!url) return shared::fail(url.error());
+    spdlog::info("metrics on {0}/metrics, health on {0}/healthz and {0}/readyz", *url);
     return shared::Ok{};
 }
 

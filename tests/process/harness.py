@@ -13,6 +13,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.error
 import urllib.request
 
 BUILD = os.environ.get("PROVENODE_BUILD") or os.path.join(os.path.dirname(__file__), "..", "..", "build")
@@ -162,6 +163,15 @@ def alive(pid):
         return open("/proc/%d/stat" % pid).read().split(")")[-1].split()[0] != "Z"
     except OSError:
         return False
+
+
+def http_get(url, timeout=10):
+    """(status, body) of a GET; a 4xx or 5xx answer is returned, not raised."""
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as reply:
+            return reply.status, reply.read().decode()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read().decode()
 
 
 def wait_until(predicate, timeout, what):

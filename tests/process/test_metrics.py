@@ -1,10 +1,14 @@
 """Metrics (DESIGN.md "Operating it"): what /metrics says agrees with the orchestrator's
 database: tasks accepted, proofs made, submissions answered 200, workers, queue and
-memory budget; a worker killed by someone else is counted as such. Then anonymous
-mode: 2000 built-in test_noop tasks with no network request at all."""
+memory budget; counters start at 0; a worker killed by someone else is counted as such.
+A worker's RSS series goes with the worker (SIGTTIN then SIGTTOU), over IPv6 where the
+host has it. --metrics-addr: a bad port is a usage error (exit 2) and a port in use a
+one-line start-up error (exit 1), each naming the flag. Then anonymous mode: 2000
+built-in test_noop tasks with no network request at all."""
 import os
 import re
 import signal
+import socket
 import shutil
 import subprocess
 import time
@@ -64,6 +68,9 @@ def with_orchestrator(workdir, started):
                        "both workers ready")
     samples = scrape(url)
 
+    for cause in ("killed", "crash", "oom", "guard", "hang", "overdue", "exit", "clean"):
+        check(value(samples, "provenode_worker_restarts_total", cause=cause) == 0, "restarts{%s} not at 0" % cause)
+    check(value(samples, "provenode_tasks_total", state="rejected") == 0, "tasks_total{rejected} not at 0")
     check(accepted_in_db(orchestrator) == TASKS, "DB accepted changed to %s" % accepted_in_db(orchestrator))
     check(value(samples, "provenode_tasks_total", state="accepted") == TASKS,
           "tasks_total{accepted} = %s" % value(samples, "provenode_tasks_total", state="accepted"))
@@ -118,6 +125,57 @@ def with_orchestrator(workdir, started):
     check(status == 0, "after SIGTERM the supervisor exited %d" % status)
     harness.assert_no_workers_left(supervisor)
     harness.log("SIGKILL counted as killed once; SIGTERM exit 0")
+
+
+def has_ipv6_loopback():
+    try:
+        with socket.socket(socket.AF_INET6, socket.SOCK_STREAM) as probe:
+            probe.bind(("::1", 0))
+        return True
+    except OSError:
+        return False
+
+
+def rss_series_follow_workers(workdir, started):
+    """--workers 1:2, an orchestrator that is not there: SIGTTIN adds worker 1, SIGTTOU stops it,
+    and its RSS series goes with it."""
+    host, pattern = ("[::1]", r"metrics on (http://\[::1\]:\d+)/metrics") if has_ipv6_loopback() else \
+        ("127.0.0.1", r"metrics on (http://127\.0\.0\.1:\d+)/metrics")
+    node = harness.Supervisor(workdir, "http://127.0.0.1:9", "--workers", "1:2", "--metrics-addr", host + ":0",
+                              node_id="anonymous", name="scaled", state_dir=os.path.join(workdir, "state-scaled"))
+    started.append(node)
+    base = harness.wait_until(lambda: re.search(pattern, node.log_text()), 20, "the metrics URL in the log").group(1)
+    rss = lambda: {dict(k[1]).get("worker") for k in scrape(base + "/metrics") if k[0] == "provenode_worker_rss_bytes"}
+    harness.wait_until(lambda: rss() == {"0"}, 20, "the RSS series of worker 0 alone")
+    node.proc.send_signal(signal.SIGTTIN)
+    harness.wait_until(lambda: rss() == {"0", "1"}, 30, "an RSS series for worker 1 after SIGTTIN")
+    node.proc.send_signal(signal.SIGTTOU)
+    harness.wait_until(lambda: re.search(r"worker#1\[\d+\] stopped", node.log_text()), 30, "worker 1 to stop")
+    harness.wait_until(lambda: rss() == {"0"}, 10, "worker 1's RSS series to go")
+    status, body = harness.http_get(base + "/readyz")
+    check(status == 503 and "orchestrator" in body, "/readyz with no orchestrator: %d %r" % (status, body))
+    harness.log("RSS series follow the workers over %s; /readyz %d %r" % (base, status, body.strip()))
+    return node, base
+
+
+def bad_addresses(workdir, busy_url):
+    """A port out of range is refused before start; a port in use fails start-up in one line."""
+    common = ["start", "--anonymous", "--anonymous-program", "test_noop", "--allow-test-programs", "--headless"]
+    done = subprocess.run([harness.SUPERVISOR, *common, "--state-dir", os.path.join(workdir, "state-bad1"),
+                           "--metrics-addr", "127.0.0.1:99999"], capture_output=True, text=True, timeout=30)
+    check(done.returncode == 2, "--metrics-addr 127.0.0.1:99999 exited %d" % done.returncode)
+    check("--metrics-addr: '127.0.0.1:99999': the port '99999' is not a number from 0 to 65535" in done.stderr,
+          "stderr: %r" % done.stderr)
+    in_use = busy_url.split("//", 1)[1]
+    done = subprocess.run([harness.SUPERVISOR, *common, "--state-dir", os.path.join(workdir, "state-bad2"),
+                           "--metrics-addr", in_use], capture_output=True, text=True, timeout=30)
+    check(done.returncode == 1, "--metrics-addr %s (in use) exited %d" % (in_use, done.returncode))
+    lines = [line for line in done.stderr.splitlines() if "metrics-addr" in line]
+    check(len(lines) == 1 and lines[0].endswith("--metrics-addr: cannot listen on %s: Address already in use" % in_use),
+          "stderr: %r" % done.stderr)
+    check("Civet" not in done.stderr, "library text in: %r" % done.stderr)
+    harness.log("bad addresses: exit 2 for a bad port, exit 1 and %r for a port in use" % lines[0])
+
 
 
 def network_calls(trace_path):
@@ -180,6 +238,10 @@ def anonymous(workdir, started):
 
 def test(workdir, started):
     with_orchestrator(workdir, started)
+    node, base = rss_series_follow_workers(workdir, started)
+    bad_addresses(workdir, base)
+    node.proc.send_signal(signal.SIGTERM)
+    check(node.wait(30) == 0, "the scaled node did not exit 0 after SIGTERM")
     anonymous(workdir, started)
 
 
