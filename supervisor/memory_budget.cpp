@@ -13,21 +13,28 @@ namespace supervisor {
 MemoryBudget::MemoryBudget(const Options& options, const shared::Clock& clock)
     : options_(options), clock_(clock), model_(options.memory_per_proof), file_(options.state_dir / "memory.json") {}
 
-// The reserve is by default 5% of the limit, between 32 MiB and 512 MiB.
-void MemoryBudget::start() {
+MachineMemory probe_machine_memory() {
     const auto cgroup = shared::find_memory_cgroup();
-    std::optional<std::uint64_t> limit = cgroup ? shared::read_memory_limit(*cgroup) : std::nullopt;
-    const char* source = "cgroup limit";
-    if (!limit) {
-        limit = shared::read_mem_total();
-        source = "physical memory";
-    }
-    const std::uint64_t total = limit.value_or(4ull << 30);
-    const std::uint64_t reserve =
-        options_.memory_reserve.value_or(std::clamp<std::uint64_t>(total / 20, 32ull << 20, 512ull << 20));
-    budget_ = total > reserve ? total - reserve : total / 2;
-    spdlog::info("memory: budget {} ({} {} less reserve {}), {} per proof until learned", format_mib(budget_), source,
-                 format_mib(total), format_mib(reserve), format_mib(options_.memory_per_proof));
+    if (auto limit = cgroup ? shared::read_memory_limit(*cgroup) : std::nullopt) return {*limit, "cgroup limit"};
+    if (auto physical = shared::read_mem_total()) return {*physical, "physical memory"};
+    return {4ull << 30, "assumed"};
+}
+
+std::uint64_t default_memory_reserve(std::uint64_t total) {
+    return std::clamp<std::uint64_t>(total / kReserveDivisor, kReserveMin, kReserveMax);
+}
+
+std::uint64_t memory_budget_of(std::uint64_t total, std::optional<std::uint64_t> reserve) {
+    const std::uint64_t kept = reserve.value_or(default_memory_reserve(total));
+    return total > kept ? total - kept : total / 2;
+}
+
+void MemoryBudget::start() {
+    const MachineMemory machine = probe_machine_memory();
+    const std::uint64_t reserve = options_.memory_reserve.value_or(default_memory_reserve(machine.total));
+    budget_ = memory_budget_of(machine.total, reserve);
+    spdlog::info("memory: budget {} ({} {} less reserve {}), {} per proof until learned", format_mib(budget_),
+                 machine.source, format_mib(machine.total), format_mib(reserve), format_mib(options_.memory_per_proof));
     if (auto loaded = model_.load(file_); !loaded) {
         std::error_code ec;
         std::filesystem::rename(file_, file_.string() + ".corrupt", ec);

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -17,6 +18,22 @@
 #include "supervisor/options.h"
 
 namespace supervisor {
+
+// What the node's memory is before the reserve: the cgroup's limit, else physical memory.
+struct MachineMemory {
+    std::uint64_t total = 0;
+    const char* source = "";  // "cgroup limit", "physical memory", or "assumed" when neither is readable
+};
+MachineMemory probe_machine_memory();
+
+// The reserve when --memory-reserve is not given: a twentieth of the total, at
+// least 32 MiB and at most 512 MiB.
+inline constexpr std::uint64_t kReserveDivisor = 20;
+inline constexpr std::uint64_t kReserveMin = 32ull << 20;
+inline constexpr std::uint64_t kReserveMax = 512ull << 20;
+std::uint64_t default_memory_reserve(std::uint64_t total);
+// The budget: the total less the reserve (half the total when the reserve is larger).
+std::uint64_t memory_budget_of(std::uint64_t total, std::optional<std::uint64_t> reserve);
 
 class MemoryBudget {
 public:
