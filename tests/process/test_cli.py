@@ -48,6 +48,32 @@ def test_help_and_version():
               "%s printed %r" % (flag, shown.stdout))
 
 
+def readme_table(heading):
+    """Rows of the README table under `heading`, as lists of cells."""
+    readme = open(os.path.join(os.path.dirname(__file__), "..", "..", "README.md")).read()
+    section = readme.split(heading, 1)[1].split("\n### ", 1)[0]
+    rows = [re.split(r"(?<!\\)\|", line.strip())[1:-1] for line in section.splitlines() if line.startswith("| `")]
+    return [[cell.strip() for cell in row] for row in rows]
+
+
+def test_readme_agrees_with_help():
+    """The README's table of start's flags lists what the help lists, with the same defaults."""
+    help_text = run("start", "--help").stdout
+    rows = readme_table("### start's flags")
+    documented = {re.match(r"`(--[\w-]+)", row[0]).group(1): row[1] for row in rows}
+    check(set(documented) == flags_in(help_text) - {"--help"},
+          "README and help differ: only in the README %s, only in help %s" % (
+              sorted(set(documented) - flags_in(help_text)), sorted(flags_in(help_text) - set(documented) - {"--help"})))
+    # Help's defaults come from the code; those that do not depend on the environment must match.
+    for flag, default in re.findall(r"^\s+(--[\w-]+) [^\s=]*=(\S+)", help_text, re.M):
+        if not default.startswith("/"):
+            check(documented[flag] == default, "%s: README says %r, help %r" % (flag, documented[flag], default))
+    other = run("status", "--help").stdout
+    check({"--state-dir", "--json"} <= {re.match(r"`(--[\w-]+)", row[1]).group(1)
+                                        for row in readme_table("### The other subcommands' flags")},
+          "status flags missing from the README: %s" % flags_in(other))
+
+
 def check_refused(result, *needles):
     check(result.returncode == 2, "exit %d, expected 2" % result.returncode)
     check(len(result.stderr.strip().splitlines()) == 1, "not one line: %r" % result.stderr)
@@ -103,6 +129,7 @@ def test_config_file_and_environment(workdir):
 
 def test(workdir, started):
     test_help_and_version()
+    test_readme_agrees_with_help()
     test_refusals(workdir)
     test_config_file_and_environment(workdir)
 
