@@ -327,14 +327,16 @@ shared::Status check_machine_bounds(const Options& o, const Machine& machine) {
                             " per core; add --force to start them anyway");
     }
     if (!machine.memory_total) return shared::Ok{};
-    const std::uint64_t budget = memory_budget_of(machine.memory_total, o.memory_reserve);
+    const std::uint64_t reserve = o.memory_reserve.value_or(default_memory_reserve(machine.memory_total));
+    const std::uint64_t budget = memory_budget_of(machine.memory_total, reserve);
     const long double need = static_cast<long double>(o.max_workers) * o.per_task_threads * o.memory_per_proof;
     if (need <= budget) return shared::Ok{};
     return shared::fail("--workers: " + std::to_string(o.max_workers) + " workers x --per-task-threads " +
                         std::to_string(o.per_task_threads) + " x --memory-per-proof " +
                         format_size(o.memory_per_proof) + " = " + format_size(static_cast<std::uint64_t>(need)) +
                         " does not fit the memory budget " + format_size(budget) + " (" + machine.memory_source +
-                        " " + format_size(machine.memory_total) + " less the reserve); lower one of them, or add "
+                        " " + format_size(machine.memory_total) + " less the reserve " + format_size(reserve) +
+                        "); lower one of them, or add "
                         "--force to start anyway (tasks that do not fit wait)");
 }
 
@@ -412,9 +414,10 @@ shared::Expected<Options> parse_options(const std::vector<std::string>& args, co
                             "' (start, register-user, register-node, logout, status); see `supervisor --help`");
     }
     if (!words.empty()) keep_environment_of(app, words.front());
-    std::vector<std::string> pending(words.rbegin(), words.rend());  // CLI11 takes the vector's back first
+    std::vector<const char*> argv{"supervisor"};
+    for (const std::string& word : words) argv.push_back(word.c_str());
     try {
-        app.parse(pending);
+        app.parse(static_cast<int>(argv.size()), argv.data());
     } catch (const CLI::CallForHelp&) {
         o.command = Command::Help;
         o.help_text = app.help();
@@ -424,7 +427,7 @@ shared::Expected<Options> parse_options(const std::vector<std::string>& args, co
         o.help_text = std::string(kVersion) + "\n";
         return o;
     } catch (const CLI::ExtrasError&) {
-        return shared::fail(describe_extras(app, words, pending));  // CLI11 leaves the extras in `pending`
+        return shared::fail(describe_extras(app, words, app.remaining(true)));
     } catch (const CLI::ParseError& e) {
         const std::string file = config_file->empty() ? std::string() : config_file->as<std::string>();
         return shared::fail(describe_parse_error(e, app, words, file));
