@@ -370,6 +370,26 @@ std::optional<Command> command_named(const std::string& name) {
     return std::nullopt;
 }
 
+// The top level: --version, --config-file (CLI11 reads config files at the top
+// only; StartConfig gives its keys to start) and the subcommands.
+CLI::Option* build_app(CLI::App& app, Options& o, Raw& raw, const Machine& machine) {
+    app.set_version_flag("-V,--version", kVersion);
+    app.require_subcommand(0, 1);
+    app.get_formatter()->column_width(36);
+    // As in most Unix tools, a flag given twice takes its last value.
+    app.option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
+    CLI::Option* config_file = app.set_config("--config-file", "", "start: read start's flags from this TOML or INI file");
+    config_file->type_name("FILE");
+    app.allow_config_extras(CLI::config_extras_mode::error);
+    CLI::App* start = add_start(app, o, raw, machine);
+    add_other_commands(app, o, raw);
+    app.config_formatter(std::make_shared<StartConfig>(*start));
+    app.footer("Without a subcommand, supervisor runs start: `supervisor [start flags]`.\n"
+               "`supervisor SUBCOMMAND --help` lists the flags of each.\n"
+               "Exit codes: 0 done, 1 runtime failure, 2 a bad flag or configuration (the message names it).");
+    return config_file;
+}
+
 }  // namespace
 
 Machine Machine::probe() {
@@ -393,20 +413,7 @@ shared::Expected<Options> parse_options(const std::vector<std::string>& args, co
     Options o;
     Raw raw;
     CLI::App app{"provenode supervisor: proves tasks from an orchestrator with a pool of worker processes", "supervisor"};
-    app.set_version_flag("-V,--version", kVersion);
-    app.require_subcommand(0, 1);
-    app.get_formatter()->column_width(36);
-    // As in most Unix tools, a flag given twice takes its last value.
-    app.option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
-    CLI::Option* config_file = app.set_config("--config-file", "", "start: read start's flags from this TOML or INI file");
-    config_file->type_name("FILE");
-    app.allow_config_extras(CLI::config_extras_mode::error);
-    CLI::App* start = add_start(app, o, raw, machine);
-    add_other_commands(app, o, raw);
-    app.config_formatter(std::make_shared<StartConfig>(*start));
-    app.footer("Without a subcommand, supervisor runs start: `supervisor [start flags]`.\n"
-               "`supervisor SUBCOMMAND --help` lists the flags of each.\n"
-               "Exit codes: 0 done, 1 runtime failure, 2 a bad flag or configuration (the message names it).");
+    CLI::Option* config_file = build_app(app, o, raw, machine);
 
     const std::vector<std::string> words = with_subcommand(args);
     if (!words.empty() && !words.front().starts_with("-") && !find_command(app, words.front())) {
