@@ -7,6 +7,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from datetime import datetime
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "tests", "process"))
 import harness  # noqa: E402
@@ -82,7 +83,7 @@ def ready_lines(log_path):
     for line in open(log_path):
         m = re.search(r"^(\S+) \w+ supervisor\[\d+\] worker#(\d+)\[(\d+)\] ready", line)
         if m:
-            ts = time.mktime(time.strptime(m.group(1)[:19], "%Y-%m-%dT%H:%M:%S")) + float("0" + m.group(1)[19:])
+            ts = datetime.fromisoformat(m.group(1)).timestamp()  # RFC 3339, with the UTC offset
             out.append((ts, int(m.group(2)), int(m.group(3))))
     return out
 

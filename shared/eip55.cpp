@@ -76,4 +76,9 @@ Status check_wallet_address(std::string_view text) {
     return Ok{};
 }
 
+Expected<std::string> canonical_wallet_address(std::string_view text) {
+    if (auto checked = check_wallet_address(text); !checked) return fail(checked.error());
+    return to_checksum_address(text.substr(2));
+}
+
 }  // namespace shared

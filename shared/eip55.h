@@ -20,4 +20,8 @@ std::string to_checksum_address(std::string_view lower_hex_without_0x);
 // flag name: the caller knows where the address came from.
 Status check_wallet_address(std::string_view text);
 
+// The one spelling a wallet is stored, sent and compared in: its EIP-55 form,
+// whatever case it was typed in. Refused as check_wallet_address refuses.
+Expected<std::string> canonical_wallet_address(std::string_view text);
+
 }  // namespace shared

@@ -146,9 +146,11 @@ std::string make_uuid_v4() {
 }
 
 int run_register_user(const Options& options) {
-    const std::string& wallet = options.wallet_address;
-    if (wallet.empty()) return print_error(kExitUsage, "--wallet-address: required by register-user");
-    if (auto s = shared::check_wallet_address(wallet); !s) return print_error(kExitUsage, "--wallet-address: " + s.error());
+    if (options.wallet_address.empty()) return print_error(kExitUsage, "--wallet-address: required by register-user");
+    // One wallet is one user whatever case it was typed in: stored and sent checksummed.
+    auto canonical = shared::canonical_wallet_address(options.wallet_address);
+    if (!canonical) return print_error(kExitUsage, "--wallet-address: " + canonical.error());
+    const std::string& wallet = *canonical;
     auto config = NodeConfig::load(options.config_path);
     if (!config) return print_error(kExitUsage, config.error());
     auto url = orchestrator_url(options, *config);
@@ -218,6 +220,11 @@ int run_logout(const Options& options) {
 }
 
 shared::Status resolve_identity(Options& options) {
+    // A file named on purpose that is not there is a typo, not "nobody registered".
+    std::error_code ec;
+    if (options.config_path_given && !std::filesystem::exists(options.config_path, ec)) {
+        return shared::fail("--config: " + options.config_path.string() + " does not exist");
+    }
     // Flags win, and with both given a broken config file does not stand in the way.
     if (!options.node_id.empty() && !options.orchestrator_url.empty()) return shared::Ok{};
     auto config = NodeConfig::load(options.config_path);

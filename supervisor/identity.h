@@ -20,7 +20,8 @@ int run_logout(const Options& options);
 
 // For start: fills options.node_id and options.orchestrator_url from the config
 // file where the flags left them empty (flags win). The file is not read when the
-// flags give both. An unreadable or invalid file is an error naming it.
+// flags give both. An unreadable or invalid file is an error naming it, and so is
+// a --config given explicitly that does not exist.
 shared::Status resolve_identity(Options& options);
 
 // Asks the orchestrator whether it knows node_id (GET /v3/nodes/{id}). The callback

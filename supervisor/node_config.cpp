@@ -81,10 +81,12 @@ shared::Expected<NodeConfig> parse(const std::string& text) {
     if (!url.empty() && !url.starts_with("http://") && !url.starts_with("https://")) {
         return shared::fail("orchestrator_url '" + url + "' is not an http:// or https:// URL");
     }
+    // A file written by hand, or by an older version, may spell the wallet in any
+    // case: it is read back in the one form the node compares and sends.
     if (!config.wallet_address.empty()) {
-        if (auto s = shared::check_wallet_address(config.wallet_address); !s) {
-            return shared::fail("wallet_address " + s.error());
-        }
+        auto canonical = shared::canonical_wallet_address(config.wallet_address);
+        if (!canonical) return shared::fail("wallet_address " + canonical.error());
+        config.wallet_address = std::move(*canonical);
     }
     return config;
 }

@@ -19,6 +19,7 @@ struct NodeConfig {
     // nullopt when the file does not exist: nobody registered yet. A file that
     // cannot be read, is not a JSON object, has a field of the wrong type, an
     // invalid wallet address or a URL that is not http(s) is an error naming the file and what is wrong.
+    // The wallet is read back in its EIP-55 spelling, however the file spells it.
     static shared::Expected<std::optional<NodeConfig>> load(const std::filesystem::path& path);
     // Writes atomically (temp file, fsync, rename, fsync of the directory) with mode
     // 0600, creating missing parent directories with mode 0700.

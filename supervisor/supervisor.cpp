@@ -16,6 +16,7 @@
 #include <thread>
 
 #include "shared/cgroup.h"
+#include "shared/log.h"
 #include "supervisor/identity.h"
 #include "supervisor/telemetry.h"
 
@@ -434,8 +435,9 @@ void Supervisor::on_signal(int signum) {
     if (signum == SIGTTIN || signum == SIGTTOU) {
         node_->request_nudge(signum == SIGTTIN ? 1 : -1, signal_name(signum));
     } else if (signum == SIGHUP) {
-        // A hang-up never stops the node without a drain; it reopens the logs (logrotate).
-        spdlog::info("SIGHUP: logs reopened; the node goes on");
+        // A hang-up never stops the node without a drain; it reopens the log file (logrotate).
+        if (auto reopened = shared::reopen_log(); !reopened) spdlog::warn("SIGHUP: {}", reopened.error());
+        else spdlog::info("SIGHUP: log file reopened; the node goes on");
     } else {
         node_->request_stop(signal_name(signum), signum);
     }

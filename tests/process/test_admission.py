@@ -27,7 +27,8 @@ def test(workdir, started):
     reserve = mem_total() - (300 << 20)  # leaves a budget of 300 MiB (no cgroup limit here)
     supervisor = harness.Supervisor(workdir, orchestrator.url, "--workers", "2", "--per-task-threads", "2",
                                     "--max-tasks", str(TASKS), "--allow-test-programs", "--max-difficulty", "small_medium",
-                                    "--memory-per-proof", "100M", "--memory-reserve", str(reserve))
+                                    "--memory-per-proof", "100M", "--memory-reserve", str(reserve),
+                                    "--force")  # the pool does not fit on purpose: admission must hold it back
     started.append(supervisor)
     status = supervisor.wait(120)
     check(status == 0, "supervisor exited %d" % status)

@@ -1,6 +1,7 @@
 """Crash loop: a worker that cannot start (it exits before its hello, or its
-executable is missing) makes the supervisor exit 1 with a clear message within
-30 s instead of restarting it forever."""
+file cannot be executed) makes the supervisor exit 1 with a clear message within
+30 s instead of restarting it forever. A --worker-path that does not exist at all
+is refused at parse time (exit 2, naming the flag), before anything is fetched."""
 import os
 import time
 
@@ -33,7 +34,20 @@ def test(workdir, started):
         f.write("#!/bin/sh\necho 'failing-worker: cannot start' >&2\nexit 3\n")
     os.chmod(failing, 0o755)
     crash_loop(workdir, started, failing, "exits-at-start")
-    crash_loop(workdir, started, os.path.join(workdir, "no-such-worker"), "missing-executable")
+    not_executable = os.path.join(workdir, "not-executable-worker")
+    with open(not_executable, "w") as f:
+        f.write("not a program\n")
+    crash_loop(workdir, started, not_executable, "not-executable")
+
+    missing = os.path.join(workdir, "no-such-worker")
+    supervisor = harness.Supervisor(workdir, started[0].url, "--workers", "2", "--worker-path", missing,
+                                    name="missing-executable")
+    started.append(supervisor)
+    check(supervisor.wait(20) == 2, "a missing --worker-path was not refused with exit 2")
+    check("--worker-path" in supervisor.log_text() and missing in supervisor.log_text(),
+          "the refusal does not name the flag and file: %r" % supervisor.log_text())
+    check(started[0].scalar("SELECT COUNT(*) FROM tasks WHERE node_id = ?", supervisor.node_id) == 0,
+          "tasks were fetched before the worker path was checked")
 
 
 harness.run(test)

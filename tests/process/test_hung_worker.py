@@ -15,7 +15,7 @@ TASKS = 6
 
 
 def stamp(line):
-    return datetime.strptime(line.split()[0], "%Y-%m-%dT%H:%M:%S.%f").timestamp()
+    return datetime.fromisoformat(line.split()[0]).timestamp()  # RFC 3339, with the UTC offset
 
 
 def test(workdir, started):

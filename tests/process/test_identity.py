@@ -24,7 +24,9 @@ class Cli:
         self.env = {**os.environ, "XDG_CONFIG_HOME": os.path.join(workdir, "xdg")}
 
     def run(self, *args, timeout=30):
-        result = subprocess.run([harness.SUPERVISOR, *args, "--state-dir", self.state_dir], env=self.env,
+        # Each subcommand takes only its own flags: --state-dir is start's, logout's and status's.
+        state = ["--state-dir", self.state_dir] if args[0] in ("start", "logout", "status") else []
+        result = subprocess.run([harness.SUPERVISOR, *args, *state], env=self.env,
                                 capture_output=True, text=True, timeout=timeout)
         harness.log("$ supervisor %s -> %d\n%s%s" % (" ".join(args), result.returncode, result.stdout,
                                                      result.stderr))
@@ -50,10 +52,14 @@ def test_refusals_before_any_request(cli, config, orchestrator):
                               "--wallet-address", "0x1234"), "--wallet-address", "40 hex digits")
     check_usage_error(cli.run("register-node", "--orchestrator-url", orchestrator.url, "--config", config),
                       "register-user --wallet-address")
-    check_usage_error(cli.run("start", "--orchestrator-url", orchestrator.url, "--config", config),
-                      "--node-id", "register-node")
+    check_usage_error(cli.run("start", "--orchestrator-url", orchestrator.url), "--node-id", "register-node")
     check_usage_error(cli.run("start", "--orchestrator-url", orchestrator.url, "--config", config, "--node-id", "n",
                               "--location", "DEU"), "--location")
+    # A --config named on purpose must exist: a typo is not "nobody registered yet".
+    check_usage_error(cli.run("start", "--orchestrator-url", orchestrator.url, "--config", config, "--node-id", "n"),
+                      "--config", config, "does not exist")
+    check_usage_error(cli.run("register-node", "--node-id", "n", "--config", config), "--node-id",
+                      "not a flag of `supervisor register-node`")
     check(not os.path.exists(config), "a refused command wrote " + config)
     check(orchestrator.scalar("SELECT COUNT(*) FROM users") == 0, "a refused command registered a user")
 
@@ -149,12 +155,19 @@ def test_logout(cli, config, workdir):
 
 
 def test_default_path(cli, orchestrator):
-    """Without --config the file lives in $XDG_CONFIG_HOME/provenode/, in a 0700 directory."""
+    """Without --config the file lives in $XDG_CONFIG_HOME/provenode/, in a 0700 directory.
+    The wallet typed in lower case is the same wallet: stored, sent and matched in its EIP-55
+    spelling, so the orchestrator still has one user for it."""
     result = cli.run("register-user", "--orchestrator-url", orchestrator.url, "--wallet-address", WALLET.lower())
     check(result.returncode == 0, "register-user with the default path exited %d" % result.returncode)
     directory = os.path.join(cli.env["XDG_CONFIG_HOME"], "provenode")
-    check(load(os.path.join(directory, "config.json")).get("wallet_address") == WALLET.lower(),
-          "no config at the XDG path")
+    saved = load(os.path.join(directory, "config.json"))
+    check(saved.get("wallet_address") == WALLET, "wallet saved as %r, not in its EIP-55 form" % saved)
+    users = orchestrator.query("SELECT user_id, wallet_address FROM users WHERE lower(wallet_address) = ?",
+                               WALLET.lower())
+    check(len(users) == 1 and users[0][1] == WALLET and saved.get("user_id") == users[0][0],
+          "one wallet, two spellings: users %s, config %s" % (users, saved))
+    check("for wallet %s" % WALLET in result.stdout, "stdout: %r" % result.stdout)
     check(stat.S_IMODE(os.stat(directory).st_mode) == 0o700, "directory mode %o" % os.stat(directory).st_mode)
     check(cli.run("logout").returncode == 0 and not os.listdir(directory), "logout left the default config")
 

@@ -92,3 +92,23 @@ TEST_CASE("anything but 0x and 40 hex digits is not an address") {
     }
     CHECK(shared::is_address("0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed"));
 }
+
+TEST_CASE("every spelling of one wallet has one canonical form, the checksummed one") {
+    for (const auto& address : kSpecVectors) {
+        CAPTURE(address);
+        for (const std::string& typed : {address, lower(address), upper_hex(address)}) {
+            auto canonical = shared::canonical_wallet_address(typed);
+            REQUIRE(canonical.ok());
+            CHECK(*canonical == address);
+        }
+    }
+}
+
+TEST_CASE("canonicalising refuses what checking refuses") {
+    const std::string wrong = flip_one_letter(kSpecVectors[0]);
+    auto refused = shared::canonical_wallet_address(wrong);
+    REQUIRE_FALSE(refused.ok());
+    CHECK(refused.error().find("checksum is wrong") != std::string::npos);
+    CHECK_FALSE(shared::canonical_wallet_address("0x1234").ok());
+    CHECK_FALSE(shared::canonical_wallet_address("5aaeb6053f3e94c9b9a09f33669435e7ef1beaed").ok());
+}

@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -13,9 +14,11 @@
 
 #include "supervisor/identity.h"
 #include "supervisor/node_config.h"
+#include "tests/support/scoped_env.h"
 #include "tests/support/temp_dir.h"
 
 using supervisor::NodeConfig;
+using test_support::ScopedEnv;
 using test_support::TempDir;
 
 namespace {
@@ -38,24 +41,6 @@ std::string load_error(const std::filesystem::path& path) {
     CHECK(loaded.error().find(path.string()) != std::string::npos);  // names the file
     return loaded.error();
 }
-
-// Sets or unsets an environment variable for one scope.
-class ScopedEnv {
-public:
-    ScopedEnv(const char* name, const char* value) : name_(name) {
-        if (const char* old = std::getenv(name)) old_ = old;
-        if (value) ::setenv(name, value, 1);
-        else ::unsetenv(name);
-    }
-    ~ScopedEnv() {
-        if (old_) ::setenv(name_, old_->c_str(), 1);
-        else ::unsetenv(name_);
-    }
-
-private:
-    const char* name_;
-    std::optional<std::string> old_;
-};
 
 }  // namespace
 
@@ -138,6 +123,18 @@ TEST_CASE("a file that is not a config is an error naming the file and the fault
     }
 }
 
+TEST_CASE("a wallet saved in any case is read back in its EIP-55 spelling") {
+    TempDir dir("node-config-");
+    const auto path = dir.path() / "config.json";
+    std::string lower = kWallet;
+    for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    write_text(path, R"({"user_id": "u", "wallet_address": ")" + lower + R"("})");
+    auto loaded = NodeConfig::load(path);
+    REQUIRE(loaded.ok());
+    REQUIRE(loaded->has_value());
+    CHECK((*loaded)->wallet_address == kWallet);
+}
+
 TEST_CASE("remove says whether there was a file") {
     TempDir dir("node-config-");
     const auto path = dir.path() / "config.json";
@@ -197,6 +194,21 @@ TEST_CASE("start takes from the config what the flags leave out, and flags win")
         options.orchestrator_url = "http://flag:1";
         CHECK(supervisor::resolve_identity(options).ok());
     }
+}
+
+TEST_CASE("a --config given explicitly must exist, even when the flags give everything") {
+    TempDir dir("node-config-");
+    supervisor::Options options;
+    options.config_path = dir.path() / "missing.json";
+    options.config_path_given = true;
+    options.node_id = "flag-node";
+    options.orchestrator_url = "http://flag:1";
+    auto status = supervisor::resolve_identity(options);
+    REQUIRE_FALSE(status.ok());
+    CHECK(status.error().find("--config") != std::string::npos);
+    CHECK(status.error().find(options.config_path.string()) != std::string::npos);
+    options.config_path_given = false;  // the default path may be absent: nobody registered yet
+    CHECK(supervisor::resolve_identity(options).ok());
 }
 
 TEST_CASE("user UUIDs sent at registration are version 4 with the RFC variant") {
