@@ -1,6 +1,7 @@
 // Command-line parsing with CLI11, plus the checks CLI11 cannot express.
 #include "supervisor/options.h"
 #include "supervisor/memory_guard.h"
+#include "supervisor/paths.h"
 #include "shared/program.h"
 
 #include <CLI/CLI.hpp>
@@ -231,14 +232,6 @@ std::optional<Command> command_of(const std::string& word) {
 }
 
 }  // namespace
-
-std::filesystem::path default_state_dir() {
-    if (const char* xdg = std::getenv("XDG_STATE_HOME"); xdg && *xdg) return std::filesystem::path(xdg) / "provenode";
-    if (const char* home = std::getenv("HOME"); home && *home) {
-        return std::filesystem::path(home) / ".local" / "state" / "provenode";
-    }
-    return std::filesystem::path("/var/lib/provenode");
-}
 
 shared::Expected<Options> parse_options(const std::vector<std::string>& args) {
     Options o;

@@ -66,7 +66,4 @@ struct Options {
 // unknown flag the error is one line naming the flag and what is wrong.
 shared::Expected<Options> parse_options(const std::vector<std::string>& args);
 
-// The default state directory: $XDG_STATE_HOME/provenode, else ~/.local/state/provenode.
-std::filesystem::path default_state_dir();
-
 }  // namespace supervisor

@@ -20,6 +20,7 @@
 #include <nlohmann/json.hpp>
 
 #include "supervisor/identity.h"
+#include "supervisor/paths.h"
 #include "supervisor/submission.h"
 #include "supervisor/telemetry.h"
 
@@ -45,11 +46,6 @@ double default_task_timeout_s(int difficulty) {
 }
 
 std::uint64_t random_seed() { return std::random_device{}() ^ static_cast<std::uint64_t>(::getpid()) << 32; }
-
-std::string runtime_base() {
-    if (const char* xdg = std::getenv("XDG_RUNTIME_DIR"); xdg && *xdg && ::access(xdg, W_OK) == 0) return xdg;
-    return "/tmp";
-}
 
 
 }  // namespace
@@ -107,8 +103,9 @@ Supervisor::~Supervisor() {
 // --- set-up and tear-down --------------------------------------------------------
 
 shared::Status Supervisor::start() {
-    std::string dir_template = runtime_base() + "/provenode-XXXXXX";
-    if (!::mkdtemp(dir_template.data())) return shared::fail("cannot create a runtime directory under " + runtime_base());
+    const std::string base = runtime_base().string();
+    std::string dir_template = base + "/provenode-XXXXXX";
+    if (!::mkdtemp(dir_template.data())) return shared::fail("cannot create a runtime directory under " + base);
     runtime_dir_ = dir_template;  // mkdtemp makes it 0700: only we can reach the socket
     const std::string endpoint = "ipc://" + runtime_dir_ + "/workers.sock";
     if (auto s = channel_.bind(endpoint); !s) return s;

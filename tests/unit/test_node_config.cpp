@@ -5,10 +5,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <cstdlib>
 #include <filesystem>
 #include <fstream>
-#include <optional>
 #include <string>
 
 #include "supervisor/identity.h"
@@ -38,24 +36,6 @@ std::string load_error(const std::filesystem::path& path) {
     CHECK(loaded.error().find(path.string()) != std::string::npos);  // names the file
     return loaded.error();
 }
-
-// Sets or unsets an environment variable for one scope.
-class ScopedEnv {
-public:
-    ScopedEnv(const char* name, const char* value) : name_(name) {
-        if (const char* old = std::getenv(name)) old_ = old;
-        if (value) ::setenv(name, value, 1);
-        else ::unsetenv(name);
-    }
-    ~ScopedEnv() {
-        if (old_) ::setenv(name_, old_->c_str(), 1);
-        else ::unsetenv(name_);
-    }
-
-private:
-    const char* name_;
-    std::optional<std::string> old_;
-};
 
 }  // namespace
 
@@ -149,22 +129,6 @@ TEST_CASE("remove says whether there was a file") {
     auto second = NodeConfig::remove(path);
     REQUIRE(second.ok());
     CHECK_FALSE(*second);
-}
-
-TEST_CASE("the default path follows XDG_CONFIG_HOME, else HOME") {
-    {
-        ScopedEnv xdg("XDG_CONFIG_HOME", "/xdg");
-        CHECK(supervisor::default_config_path() == "/xdg/provenode/config.json");
-    }
-    ScopedEnv home("HOME", "/home/alice");
-    {
-        ScopedEnv xdg("XDG_CONFIG_HOME", nullptr);
-        CHECK(supervisor::default_config_path() == "/home/alice/.config/provenode/config.json");
-    }
-    {
-        ScopedEnv xdg("XDG_CONFIG_HOME", "relative/dir");  // invalid per the XDG spec: ignored
-        CHECK(supervisor::default_config_path() == "/home/alice/.config/provenode/config.json");
-    }
 }
 
 TEST_CASE("start takes from the config what the flags leave out, and flags win") {
