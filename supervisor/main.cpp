@@ -1,6 +1,5 @@
 // supervisor: parse the command line, build the node, run it, map the result to an exit code.
 #include <spdlog/spdlog.h>
-#include <unistd.h>
 
 #include <csignal>
 #include <cstdlib>
@@ -15,22 +14,12 @@
 #include "supervisor/control_socket.h"
 #include "supervisor/options.h"
 #include "supervisor/status_view.h"
+#include "supervisor/paths.h"
 #include "supervisor/supervisor.h"
 
 namespace {
 
 constexpr int kExitUsage = 2;
-
-// The worker executable: --worker-path, else beside this one (installed), else the build tree.
-std::string find_worker(const std::string& flag) {
-    if (!flag.empty()) return flag;
-    std::error_code ec;
-    const auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
-    for (const auto& candidate : {self.parent_path() / "worker", self.parent_path() / ".." / "worker" / "worker"}) {
-        if (::access(candidate.c_str(), X_OK) == 0) return std::filesystem::weakly_canonical(candidate, ec).string();
-    }
-    return (self.parent_path() / "worker").string();
-}
 
 int usage_error(const std::string& message) {
     std::fprintf(stderr, "supervisor: %s\n", message.c_str());
@@ -85,7 +74,7 @@ int run_start(supervisor::Options options) {
     }
     auto key = shared::NodeKey::load_or_create(options.state_dir / "node.key");
     if (!key) return usage_error(key.error());
-    const std::string worker = find_worker(options.worker_path);
+    const std::string worker = supervisor::find_worker(options.worker_path, supervisor::self_executable()).string();
     supervisor::Supervisor node(std::move(options), std::move(*key), worker);
     return node.run();
 }

@@ -8,7 +8,6 @@
 #include <nlohmann/json.hpp>
 
 #include <cerrno>
-#include <cstdlib>
 #include <cstring>
 
 #include "shared/durable_file.h"
@@ -130,18 +129,6 @@ shared::Expected<bool> NodeConfig::remove(const std::filesystem::path& path) {
     if (::unlink(path.c_str()) == 0) return true;
     if (errno == ENOENT) return false;
     return errno_error(path, "cannot remove");
-}
-
-std::filesystem::path default_config_path() {
-    // The XDG spec says a relative XDG_CONFIG_HOME is invalid and must be ignored.
-    if (const char* xdg = std::getenv("XDG_CONFIG_HOME"); xdg && *xdg == '/') {
-        return std::filesystem::path(xdg) / "provenode" / "config.json";
-    }
-    if (const char* home = std::getenv("HOME"); home && *home) {
-        return std::filesystem::path(home) / ".config" / "provenode" / "config.json";
-    }
-    // A service account without a home directory: the system-wide place.
-    return std::filesystem::path("/etc/provenode/config.json");
 }
 
 }  // namespace supervisor

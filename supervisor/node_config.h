@@ -28,7 +28,4 @@ struct NodeConfig {
     static shared::Expected<bool> remove(const std::filesystem::path& path);
 };
 
-// $XDG_CONFIG_HOME/provenode/config.json, else ~/.config/provenode/config.json.
-std::filesystem::path default_config_path();
-
 }  // namespace supervisor

@@ -2,6 +2,9 @@
 // checked flags, PROVENODE_* environment variables, start's TOML/INI config file,
 // and the bounds the machine sets on the pool.
 #include "supervisor/options.h"
+#include "supervisor/memory_guard.h"
+#include "supervisor/paths.h"
+#include "shared/program.h"
 
 #include <CLI/CLI.hpp>
 
@@ -329,15 +332,16 @@ shared::Status check_machine_bounds(const Options& o, const Machine& machine) {
     if (!machine.memory_total) return shared::Ok{};
     const std::uint64_t reserve = o.memory_reserve.value_or(default_memory_reserve(machine.memory_total));
     const std::uint64_t budget = memory_budget_of(machine.memory_total, reserve);
-    const long double need = static_cast<long double>(o.max_workers) * o.per_task_threads * o.memory_per_proof;
+    // One proof per worker must fit: more threads than memory allows are only held
+    // back by admission (said once), but a worker that cannot run even one proof
+    // is a pool that cannot work.
+    const long double need = static_cast<long double>(o.max_workers) * o.memory_per_proof;
     if (need <= budget) return shared::Ok{};
-    return shared::fail("--workers: " + std::to_string(o.max_workers) + " workers x --per-task-threads " +
-                        std::to_string(o.per_task_threads) + " x --memory-per-proof " +
+    return shared::fail("--workers: " + std::to_string(o.max_workers) + " workers x --memory-per-proof " +
                         format_size(o.memory_per_proof) + " = " + format_size(static_cast<std::uint64_t>(need)) +
                         " does not fit the memory budget " + format_size(budget) + " (" + machine.memory_source +
                         " " + format_size(machine.memory_total) + " less the reserve " + format_size(reserve) +
-                        "); lower one of them, or add "
-                        "--force to start anyway (tasks that do not fit wait)");
+                        "); lower one of them, or add --force to start anyway (tasks that do not fit wait)");
 }
 
 // `supervisor [start flags]` is `supervisor start [start flags]`: the one thing
@@ -395,14 +399,6 @@ CLI::Option* build_app(CLI::App& app, Options& o, Raw& raw, const Machine& machi
 Machine Machine::probe() {
     const MachineMemory memory = probe_machine_memory();
     return Machine{std::thread::hardware_concurrency(), memory.total, memory.source};
-}
-
-std::filesystem::path default_state_dir() {
-    if (const char* xdg = std::getenv("XDG_STATE_HOME"); xdg && *xdg == '/') return std::filesystem::path(xdg) / "provenode";
-    if (const char* home = std::getenv("HOME"); home && *home) {
-        return std::filesystem::path(home) / ".local" / "state" / "provenode";
-    }
-    return std::filesystem::path("/var/lib/provenode");
 }
 
 shared::Expected<Options> parse_options(const std::vector<std::string>& args) {

@@ -90,7 +90,4 @@ inline constexpr unsigned kWorkersPerCore = 4;
 shared::Expected<Options> parse_options(const std::vector<std::string>& args);
 shared::Expected<Options> parse_options(const std::vector<std::string>& args, const Machine& machine);
 
-// The default state directory: $XDG_STATE_HOME/provenode, else ~/.local/state/provenode.
-std::filesystem::path default_state_dir();
-
 }  // namespace supervisor

@@ -18,6 +18,8 @@
 #include "shared/cgroup.h"
 #include "shared/log.h"
 #include "supervisor/identity.h"
+#include "supervisor/paths.h"
+#include "supervisor/submission.h"
 #include "supervisor/telemetry.h"
 
 namespace supervisor {
@@ -28,11 +30,6 @@ constexpr std::int64_t kRssPeriodMs = 200;
 constexpr const char* kRuntimePrefix = "provenode-";
 
 std::uint64_t random_seed() { return std::random_device{}() ^ static_cast<std::uint64_t>(::getpid()) << 32; }
-
-std::string runtime_base() {
-    if (const char* xdg = std::getenv("XDG_RUNTIME_DIR"); xdg && *xdg && ::access(xdg, W_OK) == 0) return xdg;
-    return "/tmp";
-}
 
 // A runtime directory whose node is gone: its pid file names a dead process.
 bool left_by_dead_node(const std::filesystem::path& dir) {
@@ -196,7 +193,7 @@ shared::Status Supervisor::lock_state_dir() {
 // A private (0700) directory for the workers' socket; directories left by nodes
 // that died without removing theirs go first.
 shared::Status Supervisor::make_runtime_dir() {
-    const std::string base = runtime_base();
+    const std::string base = supervisor::runtime_base().string();
     std::error_code ec;
     for (std::filesystem::directory_iterator it(base, ec), end; !ec && it != end; it.increment(ec)) {
         const auto name = it->path().filename().string();

@@ -151,7 +151,7 @@ def worker_pids(parent_pid):
             state = open("/proc/%s/stat" % entry).read().split(")")[-1].split()[0]
         except OSError:
             continue
-        if len(argv) > 1 and argv[0].endswith(b"/worker") and argv[1] == b"serve" and state != "Z":
+        if len(argv) > 1 and argv[0].endswith((b"/worker", b"/provenode-worker")) and argv[1] == b"serve" and state != "Z":
             if b"--parent-pid" in argv and argv[argv.index(b"--parent-pid") + 1] == str(parent_pid).encode():
                 found.append(int(entry))
     return found

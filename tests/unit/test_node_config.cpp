@@ -9,7 +9,6 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
-#include <optional>
 #include <string>
 
 #include "supervisor/identity.h"
@@ -146,22 +145,6 @@ TEST_CASE("remove says whether there was a file") {
     auto second = NodeConfig::remove(path);
     REQUIRE(second.ok());
     CHECK_FALSE(*second);
-}
-
-TEST_CASE("the default path follows XDG_CONFIG_HOME, else HOME") {
-    {
-        ScopedEnv xdg("XDG_CONFIG_HOME", "/xdg");
-        CHECK(supervisor::default_config_path() == "/xdg/provenode/config.json");
-    }
-    ScopedEnv home("HOME", "/home/alice");
-    {
-        ScopedEnv xdg("XDG_CONFIG_HOME", nullptr);
-        CHECK(supervisor::default_config_path() == "/home/alice/.config/provenode/config.json");
-    }
-    {
-        ScopedEnv xdg("XDG_CONFIG_HOME", "relative/dir");  // invalid per the XDG spec: ignored
-        CHECK(supervisor::default_config_path() == "/home/alice/.config/provenode/config.json");
-    }
 }
 
 TEST_CASE("start takes from the config what the flags leave out, and flags win") {

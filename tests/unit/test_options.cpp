@@ -292,12 +292,14 @@ TEST_CASE("the machine bounds the pool unless --force") {
         CHECK(parse({"--workers", "500", "--force"}, kSmall).ok());
     }
     SUBCASE("a pool whose memory projection does not fit the budget") {
-        // 2 x 2 x 4G = 16G against 8G less 409.6M.
-        const std::string error = check_refused({"--workers", "2", "--per-task-threads", "2"}, "--workers", kSmall);
+        // One proof per worker must fit: 4 x 4G = 16G against 8G less 409.6M.
+        const std::string error = check_refused({"--workers", "4"}, "--workers", kSmall);
         CHECK(error.find("--memory-per-proof") != std::string::npos);
         CHECK(error.find("16G") != std::string::npos);
-        CHECK(parse({"--workers", "2", "--per-task-threads", "2", "--memory-per-proof", "1G"}, kSmall).ok());
-        CHECK(parse({"--workers", "2", "--per-task-threads", "2", "--force"}, kSmall).ok());
+        // More threads than fit are admission's to hold back, not a refusal.
+        CHECK(parse({"--workers", "1", "--per-task-threads", "8"}, kSmall).ok());
+        CHECK(parse({"--workers", "4", "--memory-per-proof", "1G"}, kSmall).ok());
+        CHECK(parse({"--workers", "4", "--force"}, kSmall).ok());
         // The reserve counts: 7G per proof fits 8G less 409.6M, not 8G less 2G.
         CHECK(parse({"--memory-per-proof", "7G"}, kSmall).ok());
         check_refused({"--memory-per-proof", "7G", "--memory-reserve", "2G"}, "--workers", kSmall);
