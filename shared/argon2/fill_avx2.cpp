@@ -2,52 +2,44 @@
 #include <immintrin.h>
 
 #include "shared/argon2/fill_segment.h"
+#include "shared/argon2/vector_permutation.h"
 
 namespace shared::argon2 {
 namespace {
 
-inline __m256i blamka(__m256i x, __m256i y) {
-    const __m256i product = _mm256_mul_epu32(x, y);  // lo32(x) * lo32(y), per 64-bit lane
-    return _mm256_add_epi64(_mm256_add_epi64(x, y), _mm256_add_epi64(product, product));
-}
+// One state's rows in four registers, one 64-bit lane per column.
+struct Avx2Rows {
+    static __m256i blamka(__m256i x, __m256i y) {
+        const __m256i product = _mm256_mul_epu32(x, y);  // lo32(x) * lo32(y), per 64-bit lane
+        return _mm256_add_epi64(_mm256_add_epi64(x, y), _mm256_add_epi64(product, product));
+    }
+    static __m256i bit_xor(__m256i x, __m256i y) { return _mm256_xor_si256(x, y); }
 
-// Rotations right by whole bytes are byte shuffles; 63 is a left shift by one.
-inline __m256i rotr32(__m256i x) { return _mm256_shuffle_epi32(x, _MM_SHUFFLE(2, 3, 0, 1)); }
-inline __m256i rotr24(__m256i x) {
-    const __m256i bytes = _mm256_setr_epi8(3, 4, 5, 6, 7, 0, 1, 2, 11, 12, 13, 14, 15, 8, 9, 10,
-                                           3, 4, 5, 6, 7, 0, 1, 2, 11, 12, 13, 14, 15, 8, 9, 10);
-    return _mm256_shuffle_epi8(x, bytes);
-}
-inline __m256i rotr16(__m256i x) {
-    const __m256i bytes = _mm256_setr_epi8(2, 3, 4, 5, 6, 7, 0, 1, 10, 11, 12, 13, 14, 15, 8, 9,
-                                           2, 3, 4, 5, 6, 7, 0, 1, 10, 11, 12, 13, 14, 15, 8, 9);
-    return _mm256_shuffle_epi8(x, bytes);
-}
-inline __m256i rotr63(__m256i x) { return _mm256_xor_si256(_mm256_srli_epi64(x, 63), _mm256_add_epi64(x, x)); }
+    // AVX2 has no rotation: whole bytes are byte shuffles, 63 is a left shift by one.
+    template <int N>
+    static __m256i rotr(__m256i x) {
+        if constexpr (N == 32) return _mm256_shuffle_epi32(x, _MM_SHUFFLE(2, 3, 0, 1));
+        if constexpr (N == 24) {
+            return _mm256_shuffle_epi8(x, _mm256_setr_epi8(3, 4, 5, 6, 7, 0, 1, 2, 11, 12, 13, 14, 15, 8, 9, 10, 3, 4,
+                                                           5, 6, 7, 0, 1, 2, 11, 12, 13, 14, 15, 8, 9, 10));
+        }
+        if constexpr (N == 16) {
+            return _mm256_shuffle_epi8(x, _mm256_setr_epi8(2, 3, 4, 5, 6, 7, 0, 1, 10, 11, 12, 13, 14, 15, 8, 9, 2, 3,
+                                                           4, 5, 6, 7, 0, 1, 10, 11, 12, 13, 14, 15, 8, 9));
+        }
+        if constexpr (N == 63) return _mm256_xor_si256(_mm256_srli_epi64(x, 63), _mm256_add_epi64(x, x));
+    }
 
-// Four quarter-rounds at once, one per 64-bit lane.
-inline void quarters(__m256i& a, __m256i& b, __m256i& c, __m256i& d) {
-    a = blamka(a, b);
-    d = rotr32(_mm256_xor_si256(d, a));
-    c = blamka(c, d);
-    b = rotr24(_mm256_xor_si256(b, c));
-    a = blamka(a, b);
-    d = rotr16(_mm256_xor_si256(d, a));
-    c = blamka(c, d);
-    b = rotr63(_mm256_xor_si256(b, c));
-}
+    template <int B, int C, int D>
+    static void turn_rows(__m256i& b, __m256i& c, __m256i& d) {
+        b = _mm256_permute4x64_epi64(b, B);
+        c = _mm256_permute4x64_epi64(c, C);
+        d = _mm256_permute4x64_epi64(d, D);
+    }
+};
 
-// P on one state held as its four rows a, b, c, d: the columns, then the
-// diagonals, which rotating row b by one lane, c by two and d by three lines up.
 inline void permute(__m256i& a, __m256i& b, __m256i& c, __m256i& d) {
-    quarters(a, b, c, d);
-    b = _mm256_permute4x64_epi64(b, _MM_SHUFFLE(0, 3, 2, 1));
-    c = _mm256_permute4x64_epi64(c, _MM_SHUFFLE(1, 0, 3, 2));
-    d = _mm256_permute4x64_epi64(d, _MM_SHUFFLE(2, 1, 0, 3));
-    quarters(a, b, c, d);
-    b = _mm256_permute4x64_epi64(b, _MM_SHUFFLE(2, 1, 0, 3));
-    c = _mm256_permute4x64_epi64(c, _MM_SHUFFLE(1, 0, 3, 2));
-    d = _mm256_permute4x64_epi64(d, _MM_SHUFFLE(0, 3, 2, 1));
+    permute_state<Avx2Rows>(a, b, c, d);
 }
 
 // The second half of G for the states 2j and 2j+1, whose 16 words are the

@@ -2,38 +2,32 @@
 #include <immintrin.h>
 
 #include "shared/argon2/fill_segment.h"
+#include "shared/argon2/vector_permutation.h"
 
 namespace shared::argon2 {
 namespace {
 
-inline __m512i blamka(__m512i x, __m512i y) {
-    const __m512i product = _mm512_mul_epu32(x, y);  // lo32(x) * lo32(y), per 64-bit lane
-    return _mm512_add_epi64(_mm512_add_epi64(x, y), _mm512_add_epi64(product, product));
-}
+// Two states' rows, one state in each 256-bit half: eight columns at once.
+struct Avx512Rows {
+    static __m512i blamka(__m512i x, __m512i y) {
+        const __m512i product = _mm512_mul_epu32(x, y);  // lo32(x) * lo32(y), per 64-bit lane
+        return _mm512_add_epi64(_mm512_add_epi64(x, y), _mm512_add_epi64(product, product));
+    }
+    static __m512i bit_xor(__m512i x, __m512i y) { return _mm512_xor_si512(x, y); }
+    template <int N>
+    static __m512i rotr(__m512i x) { return _mm512_ror_epi64(x, N); }
 
-// Eight quarter-rounds at once: four of each of the two states in the halves.
-inline void quarters(__m512i& a, __m512i& b, __m512i& c, __m512i& d) {
-    a = blamka(a, b);
-    d = _mm512_ror_epi64(_mm512_xor_si512(d, a), 32);
-    c = blamka(c, d);
-    b = _mm512_ror_epi64(_mm512_xor_si512(b, c), 24);
-    a = blamka(a, b);
-    d = _mm512_ror_epi64(_mm512_xor_si512(d, a), 16);
-    c = blamka(c, d);
-    b = _mm512_ror_epi64(_mm512_xor_si512(b, c), 63);
-}
+    // permutex turns the lanes of each 256-bit half on its own.
+    template <int B, int C, int D>
+    static void turn_rows(__m512i& b, __m512i& c, __m512i& d) {
+        b = _mm512_permutex_epi64(b, B);
+        c = _mm512_permutex_epi64(c, C);
+        d = _mm512_permutex_epi64(d, D);
+    }
+};
 
-// P on two states, each 256-bit half of a, b, c, d one row of one state; the
-// diagonals line up by rotating rows within each half.
 inline void permute(__m512i& a, __m512i& b, __m512i& c, __m512i& d) {
-    quarters(a, b, c, d);
-    b = _mm512_permutex_epi64(b, _MM_SHUFFLE(0, 3, 2, 1));
-    c = _mm512_permutex_epi64(c, _MM_SHUFFLE(1, 0, 3, 2));
-    d = _mm512_permutex_epi64(d, _MM_SHUFFLE(2, 1, 0, 3));
-    quarters(a, b, c, d);
-    b = _mm512_permutex_epi64(b, _MM_SHUFFLE(2, 1, 0, 3));
-    c = _mm512_permutex_epi64(c, _MM_SHUFFLE(1, 0, 3, 2));
-    d = _mm512_permutex_epi64(d, _MM_SHUFFLE(0, 3, 2, 1));
+    permute_state<Avx512Rows>(a, b, c, d);
 }
 
 constexpr int kLowHalves = _MM_SHUFFLE(1, 0, 1, 0);   // shuffle_i64x2: low 256 bits of each source
