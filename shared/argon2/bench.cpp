@@ -142,6 +142,26 @@ double mean(const std::vector<double>& v) {
     return v.empty() ? 0 : sum / static_cast<double>(v.size());
 }
 
+// Huge against small pages in short alternating runs, paired so that a change
+// in others' load hits both sides of a pair: the median of the pairs' ratios.
+void pages_paired(const Options& o, a2::Isa best) {
+    constexpr unsigned kPairs = 30;
+    const unsigned per_run = std::max(1u, o.hashes / 6);
+    const HashFn huge = our_hash(o, a2::Pages::Huge, best);
+    const HashFn small = our_hash(o, a2::Pages::Small, best);
+    std::vector<double> ratios;
+    for (unsigned pair = 0; pair < kPairs; ++pair) {
+        const bool huge_first = pair % 2 == 0;  // neither side always runs first
+        const double first = rate(huge_first ? huge : small, per_run);
+        const double second = rate(huge_first ? small : huge, per_run);
+        ratios.push_back(huge_first ? first / second : second / first);
+    }
+    std::sort(ratios.begin(), ratios.end());
+    std::printf("  huge / small pages, %s, %u alternating pairs of %u hashes: median %.3fx (quartiles %.3f, %.3f)\n",
+                std::string(a2::isa_name(best)).c_str(), kPairs, per_run, ratios[kPairs / 2], ratios[kPairs / 4],
+                ratios[3 * kPairs / 4]);
+}
+
 struct Config {
     std::string name;
     HashFn hash;
@@ -171,6 +191,7 @@ void one_thread(const Options& o, a2::Isa best) {
         std::printf("  %-32s %7.1f hashes/s  %5.2fx libsodium%s\n", c.name.c_str(), c.best, c.best / sodium,
                     c.what_prove_uses ? "  <- what prove uses" : "");
     }
+    pages_paired(o, best);
     map_once(o, a2::Pages::Huge);
     map_once(o, a2::Pages::Small);
 }
