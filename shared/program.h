@@ -1,6 +1,7 @@
 // The registry of programs a worker can prove and anyone can verify.
 #pragma once
 
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -21,6 +22,11 @@ struct Program {
     Expected<Bytes> (*prove)(ByteView input, unsigned threads);
     // On success, what the proof proves in words (e.g. "output 144").
     Expected<std::string> (*verify)(ByteView input, ByteView proof);
+    // Called once per task, before its peak memory is measured and before any
+    // input is proven, with the task's well-formed inputs and the most threads it
+    // will prove with at once: the program frees what it keeps between tasks
+    // beyond that (argon2id_pow's arenas). Null for programs that keep nothing.
+    void (*prepare_task)(std::span<const Bytes> inputs, unsigned threads) = nullptr;
 };
 
 // nullptr for an unknown program id.

@@ -92,10 +92,14 @@ shared::wire::Failure JobRunner::failure(FailureKind kind, std::string message, 
 // Each of the plan's threads takes the next unproven input until none is left or
 // one has failed; the proofs land in their input's slot, so order is kept.
 JobOutcome JobRunner::prove_all() {
-    reset_peak_rss();  // this task's peak, not the largest of this worker's life
-    const auto start = Clock::now();
     const std::size_t n = assign_.inputs.size();
     const ThreadPlan plan = plan_threads(assign_.threads, n);
+    // What the program keeps from earlier tasks (argon2id_pow's arenas) shrinks
+    // to this task's threads first, so that the peak below is this task's own:
+    // the threads are the worker's memory budget, halved after an OOM kill.
+    if (program_->prepare_task != nullptr) program_->prepare_task(assign_.inputs, plan.concurrent * plan.per_input);
+    reset_peak_rss();  // this task's peak, not the largest of this worker's life
+    const auto start = Clock::now();
 
     Slots slots(n);
     auto work = [&] {

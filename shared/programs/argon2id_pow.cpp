@@ -1,18 +1,22 @@
-// argon2id_pow: the spec's proof of work over libsodium's Argon2id, searched in parallel.
+// argon2id_pow: the spec's proof of work, proven with our Argon2id in pooled arenas, verified with libsodium's.
 #include "shared/programs/argon2id_pow.h"
 
 #include <sodium.h>
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <bit>
 #include <limits>
 #include <mutex>
 #include <optional>
+#include <span>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "shared/argon2/arena_pool.h"
+#include "shared/argon2/argon2.h"
 #include "shared/programs/programs.h"
 
 namespace shared::argon2id {
@@ -48,8 +52,11 @@ public:
     Search(const Input& input, unsigned threads) : input_(input), threads_(threads) {}
 
     void run(unsigned first) {
+        // One arena per thread for the whole search, from the pool that keeps it for the next.
+        auto lease = argon2::arena_pool().acquire(arena_blocks(input_));
+        if (!lease) return record_error(lease.error());
         for (std::uint64_t nonce = first; nonce <= best_.load() && !failed_.load(); nonce += threads_) {
-            auto digest = hash(input_, nonce);
+            auto digest = hash_in(lease->arena(), input_, nonce);
             if (!digest) return record_error(digest.error());
             if (leading_zero_bits(*digest) >= input_.target_bits) return record_found(nonce);
             if (kNotFound - nonce < threads_) return;  // the whole u64 range has been tried
@@ -110,6 +117,25 @@ Expected<std::string> verify(ByteView raw, ByteView proof) {
            " leading zero bits";
 }
 
+// Frees the pooled arenas this task will not use: more than its threads, or of
+// sizes none of its inputs asks for.
+void prepare_task(std::span<const Bytes> inputs, unsigned threads) {
+    std::vector<std::uint64_t> sizes;
+    for (const Bytes& raw : inputs) {
+        if (auto input = decode_input(raw)) sizes.push_back(arena_blocks(*input));
+    }
+    argon2::arena_pool().fit(threads, sizes);
+}
+
+// The spec's password: seed || nonce (u64 little-endian).
+using Password = std::array<std::uint8_t, kSeedSize + 8>;
+Password password_for(const Input& input, std::uint64_t nonce) {
+    Password password{};
+    std::copy(input.seed.begin(), input.seed.end(), password.begin());
+    store_le64(password.data() + kSeedSize, nonce);
+    return password;
+}
+
 }  // namespace
 
 Bytes encode_input(const Input& input) {
@@ -136,20 +162,36 @@ Expected<Digest> hash(const Input& input, std::uint64_t nonce) {
     static const bool sodium_ready = sodium_init() >= 0;
     if (!sodium_ready) return fail("libsodium could not be initialised");
     if (input.seed.size() != kSeedSize) return fail("seed must be 32 bytes");
-    std::uint8_t password[kSeedSize + 8];
-    std::copy(input.seed.begin(), input.seed.end(), password);
-    store_le64(password + kSeedSize, nonce);
+    const Password password = password_for(input, nonce);
     static_assert(crypto_pwhash_SALTBYTES == 16);
     Digest digest{};
     // The salt is the first 16 bytes of the seed, as the spec says.
-    const int rc = crypto_pwhash(digest.data(), digest.size(), reinterpret_cast<const char*>(password),
-                                 sizeof password, input.seed.data(), input.opslimit,
+    const int rc = crypto_pwhash(digest.data(), digest.size(), reinterpret_cast<const char*>(password.data()),
+                                 password.size(), input.seed.data(), input.opslimit,
                                  static_cast<std::size_t>(input.memlimit_kib) * 1024,
                                  crypto_pwhash_ALG_ARGON2ID13);
     if (rc != 0) {
         return fail("crypto_pwhash failed (opslimit " + std::to_string(input.opslimit) + ", memlimit " +
                     std::to_string(input.memlimit_kib) + " KiB): out of memory or limits refused");
     }
+    return digest;
+}
+
+std::uint64_t arena_blocks(const Input& input) {
+    return argon2::memory_blocks({.passes = input.opslimit, .memory_kib = input.memlimit_kib});
+}
+
+Expected<Digest> hash_in(const argon2::Arena& arena, const Input& input, std::uint64_t nonce) {
+    if (input.seed.size() != kSeedSize) return fail("seed must be 32 bytes");
+    const Password password = password_for(input, nonce);
+    // One lane, no secret, no associated data and the first 16 bytes of the seed
+    // as the salt: what crypto_pwhash computes.
+    const argon2::Params params{.password = password,
+                                .salt = ByteView(input.seed.data(), 16),
+                                .passes = input.opslimit,
+                                .memory_kib = input.memlimit_kib};
+    Digest digest{};
+    if (auto done = argon2::hash(params, arena, digest); !done) return Error{done.error()};
     return digest;
 }
 
@@ -195,6 +237,7 @@ const Program& argon2id_pow() {
         .check_input = argon2id::check,
         .prove = argon2id::prove,
         .verify = argon2id::verify,
+        .prepare_task = argon2id::prepare_task,
     };
     return program;
 }

@@ -4,6 +4,7 @@
 #include <array>
 #include <cstdint>
 
+#include "shared/argon2/arena.h"
 #include "shared/bytes.h"
 #include "shared/expected.h"
 
@@ -29,13 +30,22 @@ struct Input {
 Bytes encode_input(const Input& input);
 Expected<Input> decode_input(ByteView input);
 
-// H for one nonce. Fails only when libsodium does (e.g. memory it cannot allocate).
+// H for one nonce by libsodium's crypto_pwhash: the verifier's hash, and the
+// reference for ours. Fails only when libsodium does (e.g. memory it cannot allocate).
 Expected<Digest> hash(const Input& input, std::uint64_t nonce);
+
+// The 1 KiB blocks H fills for this input: what an arena for it must hold.
+std::uint64_t arena_blocks(const Input& input);
+
+// H for one nonce by our Argon2id (shared/argon2) in `arena`, which holds
+// arena_blocks(input) blocks: the prover's hash, equal to hash().
+Expected<Digest> hash_in(const argon2::Arena& arena, const Input& input, std::uint64_t nonce);
 
 // Counted from the most significant bit of the first byte.
 unsigned leading_zero_bits(ByteView digest);
 
-// The smallest nonce whose H meets the target, searched with `threads` threads.
+// The smallest nonce whose H meets the target, searched with `threads` threads,
+// each hashing with hash_in in an arena of argon2::arena_pool().
 Expected<std::uint64_t> find_nonce(const Input& input, unsigned threads);
 
 // What each difficulty (by wire value) asks of a prover, so that memory per proof

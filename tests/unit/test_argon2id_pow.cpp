@@ -1,4 +1,4 @@
-// Unit tests for argon2id_pow: the spec's vectors, parallel search and malformed inputs.
+// Unit tests for argon2id_pow: the spec's vectors, parallel search against libsodium, malformed inputs.
 #include <doctest.h>
 
 #include <string>
@@ -127,11 +127,38 @@ TEST_CASE("malformed inputs are rejected with what is wrong") {
     CHECK_FALSE(program.verify(shared::Bytes(40), nonce_proof(109)).ok());
 }
 
-TEST_CASE("a memory limit libsodium cannot satisfy is a prover error, not a crash") {
+TEST_CASE("a memory limit that cannot be mapped is a prover error, not a crash") {
     auto input = spec_input(1);
     input.memlimit_kib = 0xffffffffu;  // 4 TiB
     AddressSpaceLimit limit(1ull << 30);
     auto proof = shared::programs::argon2id_pow().prove(a2::encode_input(input), 2);
     REQUIRE_FALSE(proof.ok());
-    CHECK(contains(proof.error(), "crypto_pwhash failed"));
+    CHECK(contains(proof.error(), "cannot map 4194304 MiB of Argon2 memory"));
+}
+
+TEST_CASE("libsodium, the verifier's hash, cannot satisfy such a limit either: an error, not a crash") {
+    auto input = spec_input(1);
+    input.memlimit_kib = 0xffffffffu;
+    AddressSpaceLimit limit(1ull << 30);
+    auto digest = a2::hash(input, 0);
+    REQUIRE_FALSE(digest.ok());
+    CHECK(contains(digest.error(), "crypto_pwhash failed"));
+}
+
+TEST_CASE("find_nonce gives the smallest nonce libsodium accepts, for random inputs and thread counts") {
+    for (std::uint8_t round = 0; round < 6; ++round) {
+        auto input = spec_input(static_cast<std::uint8_t>(3 + round % 3));
+        input.seed.assign(32, static_cast<std::uint8_t>(round * 37 + 1));
+        input.opslimit = 1 + round % 2;
+        input.memlimit_kib = 8 + 13 * round;
+        const unsigned threads = 1 + round % 3;
+        CAPTURE(round);
+        auto found = a2::find_nonce(input, threads);
+        REQUIRE(found.ok());
+        for (std::uint64_t nonce = 0; nonce <= *found; ++nonce) {
+            auto digest = a2::hash(input, nonce);
+            REQUIRE(digest.ok());
+            CHECK((a2::leading_zero_bits(*digest) >= input.target_bits) == (nonce == *found));
+        }
+    }
 }

@@ -3,9 +3,11 @@
 
 #include <chrono>
 
+#include "shared/argon2/arena_pool.h"
 #include "shared/keccak.h"
 #include "shared/programs/argon2id_pow.h"
 #include "worker/job_runner.h"
+#include "worker/process_memory.h"
 #include "tests/support/address_space_limit.h"
 
 namespace {
@@ -135,7 +137,7 @@ TEST_CASE("a prover error is reported with the index of the input that failed") 
         const Failure failure = run_failing(make_assign("argon2id_pow", inputs, threads), false);
         CHECK(failure.kind == FailureKind::ProverError);
         CHECK(failure.input_index == 1);
-        CHECK(failure.message.find("crypto_pwhash") != std::string::npos);
+        CHECK(failure.message.find("of Argon2 memory") != std::string::npos);
     }
 }
 
@@ -159,4 +161,63 @@ TEST_CASE("argon2id_pow through the runner gives the spec's nonce") {
     const Result result = run_ok(make_assign("argon2id_pow", {shared::argon2id::encode_input(input)}, 2), false);
     REQUIRE(result.proofs.size() == 1);
     CHECK(shared::load_le64(result.proofs[0].data()) == 109);
+}
+
+namespace {
+
+// argon2id_pow inputs whose nonce 0 already meets the target: one hash each.
+std::vector<shared::Bytes> one_hash_inputs(std::size_t count, std::uint32_t memlimit_kib, std::uint8_t first) {
+    std::vector<shared::Bytes> inputs;
+    for (std::size_t i = 0; i < count; ++i) {
+        shared::argon2id::Input input;
+        input.seed.assign(32, static_cast<std::uint8_t>(first + i));
+        input.target_bits = 0;
+        input.memlimit_kib = memlimit_kib;
+        inputs.push_back(shared::argon2id::encode_input(input));
+    }
+    return inputs;
+}
+
+constexpr std::uint64_t kMiB = 1 << 20;
+
+}  // namespace
+
+TEST_CASE("argon2id_pow arenas are in the task's peak, and the pool shrinks to the next task's threads and size") {
+    auto& pool = shared::argon2::arena_pool();
+    // One input on two threads: find_nonce's two threads each take an arena
+    // before they hash, however quickly the other finds the nonce.
+    const Result two = run_ok(make_assign("argon2id_pow", one_hash_inputs(1, 16 * 1024, 1), 2), false);
+    CHECK(pool.arenas() == 2);
+    CHECK(two.peak_rss_bytes >= 32 * kMiB);  // both pre-faulted arenas
+    CHECK(worker::current_rss_bytes() >= 32 * kMiB);  // kept for the next task
+
+    // After an OOM kill the supervisor halves the threads: one arena is unmapped
+    // before the task starts, so its peak no longer counts it.
+    const std::uint64_t before = worker::current_rss_bytes();
+    const Result one = run_ok(make_assign("argon2id_pow", one_hash_inputs(2, 16 * 1024, 3), 1), false);
+    CHECK(pool.arenas() == 1);
+    CHECK(worker::current_rss_bytes() + 15 * kMiB <= before);
+    CHECK(one.peak_rss_bytes + 15 * kMiB <= two.peak_rss_bytes);
+
+    // Another memory size: the 16 MiB arena goes, one of 4 MiB comes.
+    run_ok(make_assign("argon2id_pow", one_hash_inputs(1, 4 * 1024, 5), 1), false);
+    CHECK(pool.arenas() == 1);
+    CHECK(pool.mapped_bytes() == 4 * kMiB);
+}
+
+TEST_CASE("a worker proving 1,000 nonces in a row keeps a steady RSS: arenas are reused, not leaked") {
+    auto& pool = shared::argon2::arena_pool();
+    auto task = [](unsigned t) {
+        return make_assign("argon2id_pow", one_hash_inputs(20, 1024, static_cast<std::uint8_t>(t)), 1 + t % 2);
+    };
+    run_ok(task(1), false);  // warm-up: arenas and malloc's per-thread heaps exist from here
+    run_ok(task(0), false);
+    const std::uint64_t before = worker::current_rss_bytes();
+    std::uint32_t proofs = 0;
+    for (unsigned t = 0; t < 50; ++t) proofs += static_cast<std::uint32_t>(run_ok(task(t), false).proofs.size());
+    CHECK(proofs == 1000);
+    CHECK(pool.arenas() <= 2);
+    // One 1 MiB arena leaked per task would add 50 MiB, one per hash 1,000 MiB.
+    const auto growth = static_cast<std::int64_t>(worker::current_rss_bytes()) - static_cast<std::int64_t>(before);
+    CHECK(growth < static_cast<std::int64_t>(8 * kMiB));
 }
