@@ -37,6 +37,7 @@ struct Encoder {
         }
         a.threads = m.threads;
         a.attempt = m.attempt;
+        a.dispatch_id = m.dispatch_id;
         return Ok{};
     }
     Status operator()(const Heartbeat& m) {
@@ -61,6 +62,7 @@ struct Encoder {
         r.peak_rss_bytes = m.peak_rss_bytes;
         r.total_micros = m.total_micros;
         r.threads_used = m.threads_used;
+        r.dispatch_id = m.dispatch_id;
         return Ok{};
     }
     Status operator()(const Failure& m) {
@@ -72,6 +74,7 @@ struct Encoder {
         std::string_view text(m.message);
         if (!pb::put_string(f.message, text.substr(0, sizeof(f.message) - 1))) return too_long("failure.message");
         f.input_index = m.input_index;
+        f.dispatch_id = m.dispatch_id;
         return Ok{};
     }
     Status operator()(const Shutdown&) {
@@ -92,6 +95,7 @@ Assign from_pb(const provenode_worker_Assign& a) {
     for (pb_size_t i = 0; i < a.inputs_count && i < kMaxInputs; ++i) out.inputs.push_back(pb::get_bytes(a.inputs[i]));
     out.threads = a.threads;
     out.attempt = a.attempt;
+    out.dispatch_id = a.dispatch_id;
     return out;
 }
 
@@ -110,6 +114,7 @@ Expected<Message> from_pb(const provenode_worker_Envelope& env, std::vector<Byte
         const auto& r = env.result;
         Result out{pb::get_string(r.task_id), std::move(proofs), {}, r.peak_rss_bytes, r.total_micros, r.threads_used};
         out.proof_micros.assign(r.proof_micros, r.proof_micros + std::min<pb_size_t>(r.proof_micros_count, kMaxInputs));
+        out.dispatch_id = r.dispatch_id;
         return Message{std::move(out)};
     }
     if (env.has_failure) {
@@ -117,7 +122,7 @@ Expected<Message> from_pb(const provenode_worker_Envelope& env, std::vector<Byte
         const int kind = pb::get_enum(f.kind);
         if (kind < 0 || kind > 3) return fail("failure.kind " + std::to_string(kind) + " is unknown");
         return Message{Failure{pb::get_string(f.task_id), static_cast<FailureKind>(kind),
-                               pb::get_string(f.message), f.input_index}};
+                               pb::get_string(f.message), f.input_index, f.dispatch_id}};
     }
     return Message{Shutdown{}};
 }

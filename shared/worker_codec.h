@@ -27,6 +27,7 @@ struct Assign {
     std::vector<Bytes> inputs;
     std::uint32_t threads = 1;
     std::uint32_t attempt = 1;
+    std::uint64_t dispatch_id = 0;  // echoed in the Result or Failure
 };
 
 struct Heartbeat {
@@ -44,6 +45,7 @@ struct Result {
     std::uint64_t peak_rss_bytes = 0;
     std::uint64_t total_micros = 0;
     std::uint32_t threads_used = 0;
+    std::uint64_t dispatch_id = 0;
 };
 
 enum class FailureKind : int { ProverError = 0, MalformedInput = 1, UnsupportedProgram = 2, BadRequest = 3 };
@@ -53,6 +55,7 @@ struct Failure {
     FailureKind kind = FailureKind::ProverError;
     std::string message;
     std::uint32_t input_index = 0;
+    std::uint64_t dispatch_id = 0;
 };
 
 struct Shutdown {};

@@ -12,11 +12,11 @@ std::uint64_t projected_memory(const MemoryModel& model, const std::vector<BusyL
 }
 
 Admission admit(const MemoryModel& model, std::uint64_t budget, const std::vector<BusyLoad>& busy,
-                const std::string& program, int difficulty, unsigned wanted) {
+                const std::string& program, int difficulty, unsigned wanted, std::uint64_t held) {
     Admission a;
     wanted = std::max(1u, wanted);
     a.per_proof = std::max<std::uint64_t>(1, model.per_proof(program, difficulty));
-    a.projected = projected_memory(model, busy);
+    a.projected = projected_memory(model, busy) + held;
     const std::uint64_t room = budget > a.projected ? budget - a.projected : 0;
     const std::uint64_t fit = room / a.per_proof;
     if (fit == 0) {

@@ -30,7 +30,9 @@ std::uint64_t projected_memory(const MemoryModel& model, const std::vector<BusyL
 // `wanted`: the task's threads (already capped by --per-task-threads and its inputs).
 // When nothing else is busy a task always starts, with one proof at least, so that
 // a figure larger than the budget slows the node down instead of stopping it.
+// `held`: memory idle workers hold besides (the Argon2 arenas a worker keeps
+// between tasks), counted against the budget as well.
 Admission admit(const MemoryModel& model, std::uint64_t budget, const std::vector<BusyLoad>& busy,
-                const std::string& program, int difficulty, unsigned wanted);
+                const std::string& program, int difficulty, unsigned wanted, std::uint64_t held = 0);
 
 }  // namespace supervisor

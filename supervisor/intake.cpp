@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include "supervisor/mutants.h"
 
 namespace supervisor {
 
@@ -39,7 +40,7 @@ std::optional<ListTasks> Intake::list_due() {
 }
 
 unsigned Intake::fetches_allowed(unsigned wanted) const {
-    if (!started_ || !first_listing_done_ || !fetch_timer_.ready()) return 0;
+    if (!started_ || !first_listing_done_ || (!fetch_timer_.ready() && !MUTANT(RetryAfterIgnoredFetch))) return 0;
     const unsigned most = fetch_timer_.probing() ? 1 : kMaxFetchesInFlight;
     const unsigned room = most - std::min(most, fetches_in_flight());
     // With a minimum interval the timer allows one request at a time, however many are wanted.

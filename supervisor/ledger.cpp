@@ -2,6 +2,7 @@
 #include "supervisor/ledger.h"
 
 #include <algorithm>
+#include "supervisor/mutants.h"
 
 namespace supervisor {
 
@@ -66,6 +67,7 @@ bool Ledger::dispatch(const std::string& task_id, WorkerId owner, unsigned concu
     }
     ++record->attempts;
     record->owner = owner;
+    record->dispatch_id = next_dispatch_id_++;
     record->concurrent = std::max(1u, concurrent);
     record->dispatched_us = clock_.now_us();
     return transition(task_id, TaskState::Dispatched,
@@ -73,9 +75,10 @@ bool Ledger::dispatch(const std::string& task_id, WorkerId owner, unsigned concu
                           std::to_string(record->concurrent) + " threads");
 }
 
-bool Ledger::owned_by(const std::string& task_id, WorkerId worker) const {
+bool Ledger::owned_by(const std::string& task_id, WorkerId worker, std::optional<std::uint64_t> dispatch_id) const {
     const TaskRecord* record = find(task_id);
-    return record && record->state == TaskState::Dispatched && record->owner == worker && worker != kNoWorker;
+    return record && record->state == TaskState::Dispatched && record->owner == worker && worker != kNoWorker &&
+           (!dispatch_id || *dispatch_id == record->dispatch_id);
 }
 
 bool Ledger::worker_failed(const std::string& task_id, WorkerId owner, const std::string& cause, bool oom,
@@ -120,7 +123,7 @@ bool Ledger::transition(const std::string& task_id, TaskState to, const std::str
     record.state = to;
     observer_(record, from, to, reason);
     if (is_terminal(to)) {
-        verdicts_.remember(task_id, to, clock_.unix_s());
+        if (!MUTANT(VerdictsForgotten)) verdicts_.remember(task_id, to, clock_.unix_s());
         records_.erase(it);
     }
     return true;

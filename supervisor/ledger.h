@@ -29,6 +29,7 @@ struct TaskRecord {
     unsigned threads = 1;             // the most for the next dispatch; halved after an OOM kill
     unsigned concurrent = 0;          // proofs at once on the owner, while dispatched
     WorkerId owner = kNoWorker;       // while dispatched
+    std::uint64_t dispatch_id = 0;    // of the current dispatch, unique for the node's life
     std::vector<std::string> causes;  // why earlier attempts failed
     std::int64_t fetched_us = 0;
     std::int64_t dispatched_us = 0;
@@ -63,8 +64,9 @@ public:
     bool transition(const std::string& task_id, TaskState to, const std::string& reason);
 
     const TaskRecord* find(const std::string& task_id) const;
-    // True when the task is dispatched and `worker` is its owner.
-    bool owned_by(const std::string& task_id, WorkerId worker) const;
+    // True when the task is dispatched and `worker` is its owner (and, when given,
+    // `dispatch_id` is the current dispatch: an answer to an earlier one does not count).
+    bool owned_by(const std::string& task_id, WorkerId worker, std::optional<std::uint64_t> dispatch_id = {}) const;
 
     std::size_t queued() const { return queue_.size(); }
     std::size_t held() const { return records_.size(); }  // not yet terminal
@@ -88,6 +90,7 @@ private:
     Verdicts verdicts_;
     std::uint64_t counts_[kTaskStates] = {};
     std::uint64_t refused_count_ = 0;
+    std::uint64_t next_dispatch_id_ = 1;
 };
 
 }  // namespace supervisor

@@ -5,6 +5,8 @@
 #include <cmath>
 #include <fstream>
 #include <nlohmann/json.hpp>
+
+#include <iterator>
 #include <vector>
 
 #include "shared/durable_file.h"
@@ -43,8 +45,15 @@ void MemoryModel::raise_after_oom(const std::string& program, int difficulty, st
 shared::Status MemoryModel::load(const std::filesystem::path& file) {
     std::ifstream in(file);
     if (!in) return shared::Ok{};  // nothing learned yet
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    if (auto loaded = load_text(text); !loaded) return shared::fail(file.string() + ": " + loaded.error());
+    return shared::Ok{};
+}
+
+shared::Status MemoryModel::load_text(const std::string& text) {
+    if (text.empty()) return shared::Ok{};
     try {
-        const auto json = nlohmann::json::parse(in);
+        const auto json = nlohmann::json::parse(text);
         std::map<Key, Figure> figures;
         for (const auto& entry : json.at("figures")) {
             Figure figure;
@@ -55,7 +64,7 @@ shared::Status MemoryModel::load(const std::filesystem::path& file) {
         }
         figures_ = std::move(figures);
     } catch (const std::exception& e) {
-        return shared::fail(file.string() + ": not a memory model file (" + e.what() + ")");
+        return shared::fail(std::string("not a memory model file (") + e.what() + ")");
     }
     return shared::Ok{};
 }

@@ -31,6 +31,8 @@ public:
     void raise_after_oom(const std::string& program, int difficulty, std::uint64_t at_least);
 
     shared::Status load(const std::filesystem::path& file);
+    // What to_json() made; empty text is nothing learned.
+    shared::Status load_text(const std::string& text);
     shared::Status save(const std::filesystem::path& file) const;
     // What save() writes.
     std::string to_json() const;

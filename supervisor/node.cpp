@@ -5,10 +5,10 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <cassert>
 
 #include "shared/program.h"
-#include "supervisor/submission.h"
-#include "supervisor/telemetry.h"
+#include "supervisor/mutants.h"
 
 namespace supervisor {
 
@@ -23,12 +23,10 @@ std::string_view Node::to_string(Phase phase) {
     return kNames[static_cast<int>(phase)];
 }
 
-Node::Node(const Options& options, const shared::Clock& clock, const shared::NodeKey* key, NodeEnv env,
-           std::uint64_t seed, NodeHooks hooks)
+Node::Node(const Options& options, const shared::Clock& clock, NodeEnv env, std::uint64_t seed, NodeHooks hooks)
     : options_(options),
       clock_(clock),
-      key_(key),
-      env_(env),
+      env_(std::move(env)),
       hooks_(std::move(hooks)),
       ledger_(
           clock,
@@ -64,7 +62,10 @@ void Node::restore_spooled(const std::vector<std::string>& task_ids) {
     for (const auto& id : task_ids) {
         shared::Task task;
         task.task_id = id;
-        if (ledger_.add(std::move(task), 1, TaskState::Submitting) != Ledger::Added::New) continue;
+        const auto added = ledger_.add(std::move(task), 1, TaskState::Submitting);
+        // Answered before the last stop, but its file outlived the answer: it goes now.
+        if (added == Ledger::Added::AlreadyFinished) outbox_.push_back(RemoveSpool{id});
+        if (added != Ledger::Added::New) continue;
         submits_.add_spooled(id);
         ++restored;
     }
@@ -88,6 +89,7 @@ void Node::start() {
 // --- worker events ----------------------------------------------------------------
 
 void Node::on_spawned(WorkerId id, int pid) {
+    assert(!in_turn_ && "an event arrived while the core was deciding");
     WorkerRecord* w = workers_.by_id(id);
     if (!w) return;
     w->pid = pid;
@@ -98,6 +100,7 @@ void Node::on_spawned(WorkerId id, int pid) {
 }
 
 void Node::on_spawn_failed(WorkerId id, const std::string& error) {
+    assert(!in_turn_ && "an event arrived while the core was deciding");
     WorkerRecord* w = workers_.by_id(id);
     if (!w) return;
     spdlog::error("worker#{}: {}", w->slot, error);
@@ -109,6 +112,7 @@ void Node::on_spawn_failed(WorkerId id, const std::string& error) {
 }
 
 void Node::on_send_failed(WorkerId id, const std::string& error) {
+    assert(!in_turn_ && "an event arrived while the core was deciding");
     WorkerRecord* w = workers_.by_id(id);
     if (!w) return;
     spdlog::warn("{} cannot take task {}: {}; replacing the worker", label(*w), w->task_id, error);
@@ -121,6 +125,7 @@ void Node::on_send_failed(WorkerId id, const std::string& error) {
 }
 
 void Node::on_hello(int pid, const shared::wire::Hello& hello) {
+    assert(!in_turn_ && "an event arrived while the core was deciding");
     WorkerRecord* w = workers_.by_pid(pid);
     if (!w) return on_bad_frame(pid, "hello from a process that is not one of ours");
     w->last_seen_us = clock_.now_us();
@@ -137,6 +142,7 @@ void Node::on_hello(int pid, const shared::wire::Hello& hello) {
 }
 
 void Node::on_heartbeat(int pid, const shared::wire::Heartbeat& beat) {
+    assert(!in_turn_ && "an event arrived while the core was deciding");
     WorkerRecord* w = workers_.by_pid(pid);
     if (!w) return on_bad_frame(pid, "heartbeat from a process that is not one of ours");
     w->last_seen_us = clock_.now_us();  // any frame counts as a heartbeat
@@ -144,24 +150,30 @@ void Node::on_heartbeat(int pid, const shared::wire::Heartbeat& beat) {
     w->peak_rss_bytes = std::max(w->peak_rss_bytes, beat.peak_rss_bytes);
     // Frames from one worker arrive in order, so a heartbeat that has seen our last
     // Assign and names no task comes after a Result that never will.
-    if (w->state == WorkerState::Busy && beat.task_id.empty() && w->assigns_sent > 0 &&
+    if (!MUTANT(LostResultIgnored) && w->state == WorkerState::Busy && beat.task_id.empty() && w->assigns_sent > 0 &&
         beat.assigns_received >= w->assigns_sent) {
         w->lost_result = true;
     }
 }
 
 void Node::on_result(int pid, shared::wire::Result&& result) {
+    assert(!in_turn_ && "an event arrived while the core was deciding");
     WorkerRecord* w = workers_.by_pid(pid);
     if (!w) return on_bad_frame(pid, "result from a process that is not one of ours");
     w->last_seen_us = clock_.now_us();
     // Only the owner's result counts: the ledger says who owns the task, not the worker.
-    if (result.task_id != w->task_id || !ledger_.owned_by(result.task_id, w->id)) {
+    const TaskRecord* held = ledger_.find(result.task_id);
+    const bool taken = MUTANT(NoOwnerCheck) ? held && held->state == TaskState::Dispatched
+                                            : result.task_id == w->task_id &&
+                                                  ledger_.owned_by(result.task_id, w->id, result.dispatch_id);
+    if (!taken || (MUTANT(LateProofDropped) && w->state == WorkerState::Stopping)) {
         ++foreign_frames_;
         spdlog::warn("{} sent a result for '{}' while holding '{}'; ignored", label(*w), result.task_id.substr(0, 64),
                      w->task_id);
         return;
     }
     ++w->tasks_done;
+    old_deaths_in_a_row_ = 0;
     w->peak_rss_bytes = std::max(w->peak_rss_bytes, result.peak_rss_bytes);
     const TaskRecord record = *ledger_.find(result.task_id);
     record_proof(*w, record, std::move(result));
@@ -197,12 +209,8 @@ void Node::record_proof(WorkerRecord& w, const TaskRecord& record, shared::wire:
                            format_mib(result.peak_rss_bytes));
     // Signed with the key the task was fetched with, and encoded once: from here on
     // the submission is bytes, spooled before its first send.
-    auto submission =
-        key_ ? build_submission(record.task, result.proofs, *key_,
-                                make_telemetry(env_.gflops, result.peak_rss_bytes, budget_, options_.location))
-             : shared::Expected<shared::SubmitProofRequest>(shared::fail("no node key"));
-    auto encoded =
-        submission ? shared::encode(*submission) : shared::Expected<shared::Bytes>(shared::fail(submission.error()));
+    auto encoded = env_.build_submission ? env_.build_submission(record.task, result)
+                                         : shared::Expected<shared::Bytes>(shared::fail("no way to sign submissions"));
     if (!encoded) {
         ledger_.transition(id, TaskState::Rejected, "cannot build the submission: " + encoded.error());
         return;
@@ -219,10 +227,12 @@ void Node::free_worker(WorkerRecord& w, const std::string& why) {
 }
 
 void Node::on_failure(int pid, const shared::wire::Failure& failure) {
+    assert(!in_turn_ && "an event arrived while the core was deciding");
     WorkerRecord* w = workers_.by_pid(pid);
     if (!w) return on_bad_frame(pid, "failure report from a process that is not one of ours");
     w->last_seen_us = clock_.now_us();
-    if (failure.task_id.empty() || failure.task_id != w->task_id || !ledger_.owned_by(failure.task_id, w->id)) {
+    if (failure.task_id.empty() || failure.task_id != w->task_id ||
+        !ledger_.owned_by(failure.task_id, w->id, failure.dispatch_id)) {
         ++foreign_frames_;
         spdlog::warn("{} reports a failure outside its task: {}", label(*w), failure.message);
         return;
@@ -242,6 +252,7 @@ void Node::on_failure(int pid, const shared::wire::Failure& failure) {
 }
 
 void Node::on_bad_frame(int pid, const std::string& why) {
+    assert(!in_turn_ && "an event arrived while the core was deciding");
     ++foreign_frames_;
     if (WorkerRecord* w = workers_.by_pid(pid)) {
         w->last_seen_us = clock_.now_us();
@@ -252,6 +263,7 @@ void Node::on_bad_frame(int pid, const std::string& why) {
 }
 
 void Node::on_exit(int pid, const Death& reported) {
+    assert(!in_turn_ && "an event arrived while the core was deciding");
     WorkerRecord* w = workers_.by_pid(pid);
     if (!w) return;
     Death death = reported;
@@ -276,7 +288,11 @@ void Node::on_exit(int pid, const Death& reported) {
         hooks_.worker_restarted(death.kill_reason == KillReason::MemoryGuard ? "guard"
                                                                              : std::string(supervisor::to_string(cause)));
     }
-    const std::int64_t delay = restarts_.on_death(start_failure);
+    std::int64_t delay = restarts_.on_death(start_failure);
+    if (MUTANT(HealthyDeathsBackOff) && !start_failure) {
+        // The old policy: deaths in a row back off, whatever their cause, until a task finishes.
+        delay = ++old_deaths_in_a_row_ >= 2 ? std::min<std::int64_t>(100'000 << std::min(old_deaths_in_a_row_ - 2, 20u), 30'000'000) : 0;
+    }
     workers_.respawn_after(gone.slot, now + delay);
     spdlog::warn("{} died: {} ({}){}; {}; replacement in {} ms", label(gone), supervisor::to_string(cause),
                  describe_status(death), before_hello ? ", before its hello" : "", task_note, delay / 1000);
@@ -324,6 +340,7 @@ std::string Node::handle_death_of_task(const WorkerRecord& w, DeathCause cause, 
 }
 
 void Node::on_rss(const std::vector<std::pair<int, std::uint64_t>>& rss_by_pid) {
+    assert(!in_turn_ && "an event arrived while the core was deciding");
     for (const auto& [pid, rss] : rss_by_pid) {
         if (WorkerRecord* w = workers_.by_pid(pid)) w->rss_bytes = rss;
     }
@@ -335,6 +352,7 @@ void Node::on_cpu(double busy) { cpu_busy_ = busy; }
 // --- orchestrator events ------------------------------------------------------------
 
 void Node::on_node_checked(const shared::Expected<std::string>& known) {
+    assert(!in_turn_ && "an event arrived while the core was deciding");
     checking_node_ = false;
     if (!known) {
         fatal_ = known.error();
@@ -347,6 +365,7 @@ void Node::on_node_checked(const shared::Expected<std::string>& known) {
 }
 
 void Node::on_fetched(std::uint64_t fetch_id, const Outcome& outcome, std::optional<shared::Task>&& task) {
+    assert(!in_turn_ && "an event arrived while the core was deciding");
     note_answer(outcome);
     auto got = intake_.on_fetched(fetch_id, outcome, std::move(task));
     if (hooks_.answered) hooks_.answered("fetch", outcome, intake_.last_rate_limit_wait_s());
@@ -362,6 +381,7 @@ void Node::note_answer(const Outcome& outcome) {
 }
 
 void Node::on_listed(const Outcome& outcome, std::optional<shared::GetTasksResponse>&& reply) {
+    assert(!in_turn_ && "an event arrived while the core was deciding");
     note_answer(outcome);
     if (hooks_.answered) {
         hooks_.answered("list", outcome, outcome.reply == Reply::RateLimited ? outcome.retry_after_s.value_or(0) : 0);
@@ -407,7 +427,7 @@ void Node::take_task(shared::Task&& task, const char* source) {
     if (std::string_view(source) == "resumed") spdlog::info("task {} {} (assigned to this node earlier)", id, source);
     if (!problem.empty()) {
         ledger_.transition(id, verdict, problem);
-    } else if (phase_ != Phase::Running) {
+    } else if (phase_ != Phase::Running && !MUTANT(DrainStrandsQueued)) {
         // A reply that lands while the node stops: the server keeps the task for the next start.
         ledger_.transition(id, TaskState::Abandoned, "node stopping before it was proved");
     }
@@ -416,6 +436,7 @@ void Node::take_task(shared::Task&& task, const char* source) {
 // --- spool and submission events ------------------------------------------------------
 
 void Node::on_spooled(const std::string& task_id, std::uint64_t write_id, const shared::Status& written) {
+    assert(!in_turn_ && "an event arrived while the core was deciding");
     switch (submits_.on_written(task_id, write_id, static_cast<bool>(written))) {
         case SubmitQueue::Written::Spooled:
             if (const TaskRecord* r = ledger_.find(task_id); r && r->state == TaskState::Proved) {
@@ -435,6 +456,7 @@ void Node::on_spooled(const std::string& task_id, std::uint64_t write_id, const 
 }
 
 void Node::on_spool_lost(const std::string& task_id, const std::string& why) {
+    assert(!in_turn_ && "an event arrived while the core was deciding");
     if (!submits_.contains(task_id)) return;
     submits_.forget(task_id);
     const TaskRecord* record = ledger_.find(task_id);
@@ -449,6 +471,7 @@ void Node::on_spool_lost(const std::string& task_id, const std::string& why) {
 }
 
 void Node::on_submitted(const std::string& task_id, const Outcome& outcome) {
+    assert(!in_turn_ && "an event arrived while the core was deciding");
     note_answer(outcome);
     auto final = submits_.on_answer(task_id, outcome);
     if (hooks_.answered) {
@@ -467,16 +490,27 @@ void Node::on_submitted(const std::string& task_id, const Outcome& outcome) {
     }
 }
 
+void Node::on_send_withheld(const std::string& task_id) {
+    assert(!in_turn_);
+    submits_.withheld(task_id);
+}
+
 // --- requests -----------------------------------------------------------------------
 
-void Node::request_stop(const std::string& why, int signum) { requests_.push_back({true, signum, 0, why}); }
+void Node::request_stop(const std::string& why, int signum) {
+    assert(!in_turn_);
+    requests_.push_back({true, signum, 0, why});
+}
 
-void Node::request_nudge(int delta, const std::string& why) { requests_.push_back({false, 0, delta, why}); }
+void Node::request_nudge(int delta, const std::string& why) {
+    assert(!in_turn_);
+    requests_.push_back({false, 0, delta, why});
+}
 
 // --- the ledger's observer ------------------------------------------------------------
 
 void Node::on_task_change(const TaskRecord& record, TaskState from, TaskState to, const std::string& reason) {
-    if (hooks_.task_entered) hooks_.task_entered(to);
+    if (hooks_.task_changed) hooks_.task_changed(record.task.task_id, from, to);
     const bool bad = to == TaskState::Rejected || to == TaskState::Poison || to == TaskState::Malformed ||
                      to == TaskState::Unsupported || to == TaskState::Expired;
     const auto level = bad ? spdlog::level::warn : spdlog::level::info;

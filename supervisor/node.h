@@ -24,7 +24,6 @@
 #include "shared/clock.h"
 #include "shared/codec.h"
 #include "shared/expected.h"
-#include "shared/node_key.h"
 #include "shared/worker_codec.h"
 #include "supervisor/actions.h"
 #include "supervisor/admission.h"
@@ -44,15 +43,19 @@
 
 namespace supervisor {
 
-// What the shell measured before the node starts.
+// What the shell gives the node before it starts.
 struct NodeEnv {
     std::uint64_t memory_budget = 0;
-    double gflops = 0;  // for the telemetry of submissions
+    shared::Bytes public_key;  // sent with every fetch; empty in anonymous mode
+    // Signs and encodes the submission of a proved task (the shell holds the key
+    // and the telemetry); the simulator gives a cheap one.
+    std::function<shared::Expected<shared::Bytes>(const shared::Task& task, const shared::wire::Result& result)>
+        build_submission;
 };
 
 // Output-only hooks for metrics; none of them may call back into the node.
 struct NodeHooks {
-    std::function<void(TaskState to)> task_entered;
+    std::function<void(const std::string& task_id, TaskState from, TaskState to)> task_changed;
     std::function<void(const std::string& program, const shared::wire::Result& result, double task_seconds)> proved;
     std::function<void(const char* endpoint, const Outcome& outcome, double rate_limit_wait_s)> answered;
     std::function<void(const std::string& cause)> worker_restarted;
@@ -68,9 +71,7 @@ public:
     static constexpr std::int64_t kScalePeriodUs = 1'000'000;
     static constexpr std::int64_t kStallUs = 1'000'000;  // a turn this late means the loop was stalled
 
-    // `key` may be null in anonymous mode, which submits nothing.
-    Node(const Options& options, const shared::Clock& clock, const shared::NodeKey* key, NodeEnv env,
-         std::uint64_t seed, NodeHooks hooks = {});
+    Node(const Options& options, const shared::Clock& clock, NodeEnv env, std::uint64_t seed, NodeHooks hooks = {});
     Node(const Node&) = delete;
     Node& operator=(const Node&) = delete;
 
@@ -99,6 +100,9 @@ public:
     void on_spooled(const std::string& task_id, std::uint64_t write_id, const shared::Status& written);
     void on_spool_lost(const std::string& task_id, const std::string& why);
     void on_submitted(const std::string& task_id, const Outcome& outcome);
+    // A submission read back from the spool was not posted, because a Retry-After
+    // window opened meanwhile: it goes with the next sends.
+    void on_send_withheld(const std::string& task_id);
     // SIGINT, SIGTERM, `q`: the first drains, the second stops at once (exit 128 + signum).
     void request_stop(const std::string& why, int signum);
     // Something that must stop the node at once (exit 1), such as an internal error.
@@ -167,6 +171,8 @@ private:
     void record_proof(WorkerRecord& worker, const TaskRecord& record, shared::wire::Result&& result);
     std::string handle_death_of_task(const WorkerRecord& worker, DeathCause cause, const Death& death);
     std::vector<BusyLoad> busy_loads() const;
+    std::uint64_t held_by_idle(WorkerId except) const;
+    WorkerId pick_worker(const shared::Task& task) const;
     std::int64_t task_deadline_us(const shared::Task& task) const;
     unsigned tasks_wanted();
     std::string label(const WorkerRecord& worker) const;
@@ -175,7 +181,6 @@ private:
 
     const Options& options_;
     const shared::Clock& clock_;
-    const shared::NodeKey* key_;
     NodeEnv env_;
     NodeHooks hooks_;
 
@@ -222,6 +227,7 @@ private:
     std::uint64_t restarts_total_ = 0;
     std::map<std::string, std::uint64_t> restarts_by_cause_;
     std::uint64_t foreign_frames_ = 0;
+    unsigned old_deaths_in_a_row_ = 0;  // only for the HealthyDeathsBackOff mutant
 };
 
 }  // namespace supervisor

@@ -6,6 +6,8 @@
 
 #include <algorithm>
 #include <cassert>
+#include "supervisor/mutants.h"
+
 
 namespace supervisor {
 
@@ -36,7 +38,7 @@ Plan Node::turn() {
     in_turn_ = true;
     plan_ = Plan{};
     const std::int64_t now = clock_.now_us();
-    if (last_turn_us_ != 0 && now - last_turn_us_ > kStallUs) {
+    if (last_turn_us_ != 0 && now - last_turn_us_ > kStallUs && !MUTANT(StallKillsWorkers)) {
         // The loop was held (a slow disk, a stopped process): nobody could be heard
         // meanwhile, so silence is counted afresh from now.
         max_lag_us_ = std::max(max_lag_us_, now - last_turn_us_);
@@ -65,8 +67,10 @@ Plan Node::turn() {
     for (auto& action : outbox_) plan_.actions.push_back(std::move(action));
     outbox_.clear();
     plan_.wake_at_us = now + kTickUs;
+    // Anything due now was done by this turn, or waits for an event (an answer, a
+    // slot in flight): only what falls due later sets the next turn.
     auto earlier = [this, now](std::int64_t t) {
-        if (t > 0) plan_.wake_at_us = std::min(plan_.wake_at_us, std::max(t, now));
+        if (t > now) plan_.wake_at_us = std::min(plan_.wake_at_us, t);
     };
     if (phase_ == Phase::Running && node_confirmed_ && !anonymous_) earlier(intake_.next_due_us());
     if (phase_ != Phase::Stopping && phase_ != Phase::Done) earlier(submits_.next_due_us());
@@ -142,7 +146,7 @@ void Node::stop_workers(bool immediately, const std::string& why) {
                                : "");
     }
     set_phase(Phase::Stopping, why);
-    abandon_queued();
+    if (!MUTANT(DrainStrandsQueued)) abandon_queued();
     for (auto& [id, w] : workers_.all()) {
         if (w.state == WorkerState::Stopping && !immediately) continue;
         kill_worker(w, KillReason::Stopping, immediately, !immediately);
@@ -154,7 +158,7 @@ void Node::check_progress() {
     if (phase_ == Phase::Running && options_.max_tasks && ledger_.count(TaskState::Accepted) >= *options_.max_tasks) {
         begin_drain(std::to_string(*options_.max_tasks) + " tasks accepted");
     }
-    if (phase_ >= Phase::Draining) abandon_queued();
+    if (phase_ >= Phase::Draining && !MUTANT(DrainStrandsQueued)) abandon_queued();
     if (phase_ == Phase::Draining && (in_flight == 0 || clock_.now_us() > drain_deadline_us_)) {
         if (in_flight) {
             spdlog::warn("drain timeout: {} tasks unfinished; {} spooled proofs are kept{}", ledger_.held(),
@@ -285,19 +289,47 @@ std::int64_t Node::task_deadline_us(const shared::Task& task) const {
     return shared::seconds_to_us(options_.task_timeout_s.value_or(default_task_timeout_s(task.difficulty)));
 }
 
-// The least recently used idle worker takes the head of the queue, within memory.
-// Every change is made before the Assign is handed to the shell, so nothing that
-// happens next can see the task free or the worker idle.
+// Memory idle workers hold (their kept arenas), but for `except`, which is about
+// to take a task and reuse its own.
+std::uint64_t Node::held_by_idle(WorkerId except) const {
+    std::uint64_t held = 0;
+    for (WorkerId id : workers_.idle()) {
+        if (id != except) held += workers_.by_id(id)->rss_bytes;
+    }
+    return held;
+}
+
+// The idle worker for a task: the least recently used one whose last task was of
+// the same program and difficulty (its arenas fit), else the least recently used.
+WorkerId Node::pick_worker(const shared::Task& task) const {
+    for (WorkerId id : workers_.idle()) {
+        const WorkerRecord* w = workers_.by_id(id);
+        if (w->last_program == task.program_id && w->last_difficulty == task.difficulty) return id;
+    }
+    return workers_.idle().front();
+}
+
+// An idle worker takes the head of the queue, within memory. Every change is made
+// before the Assign is handed to the shell, so nothing that happens next can see
+// the task free or the worker idle.
 void Node::dispatch() {
     memory_blocked_ = false;
     if (phase_ != Phase::Running) return;
     std::vector<BusyLoad> loads = busy_loads();
+    struct LateCommit {
+        std::string task_id;
+        WorkerId worker;
+        unsigned threads;
+    };
+    std::vector<LateCommit> late_commits;  // only with the CommitAfterSend mutant
     while (!ledger_.queue().empty() && !workers_.idle().empty()) {
         const std::string id = ledger_.queue().front();
         const TaskRecord& r = *ledger_.find(id);
+        WorkerRecord& w = *workers_.by_id(pick_worker(r.task));
         const unsigned inputs = static_cast<unsigned>(r.task.inputs.size());
         const unsigned wanted = std::min({r.threads, options_.per_task_threads, inputs});
-        const Admission a = admit(model_, budget_, loads, r.task.program_id, r.task.difficulty, wanted);
+        const Admission a = admit(model_, budget_, loads, r.task.program_id, r.task.difficulty, wanted,
+                                  MUTANT(AdmissionIgnoresIdle) ? 0 : held_by_idle(w.id));
         if (a.reduced && told_reduced_.insert(r.task.program_id + "/" + std::to_string(r.task.difficulty)).second) {
             spdlog::warn("memory: {} threads for {} at difficulty {} need {} each, the budget {} has room for {} now; "
                          "using {} (said once)",
@@ -308,13 +340,21 @@ void Node::dispatch() {
             memory_blocked_ = true;
             return;
         }
-        WorkerRecord& w = *workers_.by_id(workers_.idle().front());
         // Threads beyond the concurrent proofs go to each proof (a STARK uses them all).
         const unsigned threads =
             options_.per_task_threads > a.threads && a.threads == inputs ? options_.per_task_threads : a.threads;
-        shared::wire::Assign assign{id, r.task.program_id, r.task.inputs, threads, r.attempts + 1};
-        loads.push_back(BusyLoad{r.task.program_id, r.task.difficulty, a.threads});
-        if (!ledger_.dispatch(id, w.id, a.threads, label(w))) return;
+        shared::wire::Assign assign{id, r.task.program_id, r.task.inputs, threads, r.attempts + 1, 0};
+        if (!MUTANT(AdmissionForgetsThisTurn)) loads.push_back(BusyLoad{r.task.program_id, r.task.difficulty, a.threads});
+        w.last_program = r.task.program_id;
+        w.last_difficulty = r.task.difficulty;
+        if (MUTANT(CommitAfterSend)) {
+            // The old order, for the simulator to catch: the Assign goes out before the
+            // ledger knows, so the next idle worker sees the task still queued.
+            late_commits.push_back({id, w.id, a.threads});
+        } else if (!ledger_.dispatch(id, w.id, a.threads, label(w))) {
+            return;
+        }
+        assign.dispatch_id = r.dispatch_id;
         // ready -> busy: task assigned
         workers_.transition(w.id, WorkerState::Busy, "task " + id);
         w.task_id = id;
@@ -323,6 +363,7 @@ void Node::dispatch() {
         ++w.assigns_sent;
         plan_.actions.push_back(SendAssign{w.id, w.pid, std::move(assign)});
     }
+    for (const auto& c : late_commits) ledger_.dispatch(c.task_id, c.worker, c.threads, "worker " + std::to_string(c.worker));
 }
 
 void Node::spool_and_submit() {
@@ -364,7 +405,7 @@ void Node::take_in() {
         shared::GetProofTaskRequest request;
         request.node_id = options_.node_id;
         request.node_type = shared::NodeType::CliProver;
-        if (key_) request.ed25519_public_key.assign(key_->public_key().begin(), key_->public_key().end());
+        request.ed25519_public_key = env_.public_key;
         request.max_difficulty = static_cast<int>(difficulty_.requested());
         plan_.actions.push_back(intake_.fetch(std::move(request)));
     }

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include "supervisor/mutants.h"
 
 namespace supervisor {
 
@@ -47,6 +48,10 @@ std::vector<WriteSpool> SubmitQueue::writes_due() {
 
 SubmitQueue::Written SubmitQueue::on_written(const std::string& task_id, std::uint64_t write_id, bool ok) {
     auto it = entries_.find(task_id);
+    if (MUTANT(StaleWriteRequeues) && it == entries_.end() && ok) {  // the old Submitter::spooled()
+        add_spooled(task_id);
+        return Written::Spooled;
+    }
     if (it == entries_.end() || it->second.write_id != write_id || !it->second.writing) return Written::Stale;
     Entry& e = it->second;
     e.writing = false;
@@ -55,6 +60,10 @@ SubmitQueue::Written SubmitQueue::on_written(const std::string& task_id, std::ui
         e.write_failures = 0;
         if (!e.sending) e.bytes.reset();  // a send from memory in flight still needs them
         return Written::Spooled;
+    }
+    if (MUTANT(FailedWriteDropped)) {
+        forget(task_id);
+        return Written::Failed;
     }
     ++e.write_failures;
     const std::int64_t step = kWriteRetryInitialUs << std::min(e.write_failures - 1, 20u);
@@ -70,7 +79,7 @@ bool SubmitQueue::may_send(const Entry& e, std::int64_t now) const {
 
 std::vector<SubmitProof> SubmitQueue::sends_due() {
     std::vector<SubmitProof> sends;
-    if (!rate_timer_.ready()) return sends;
+    if (!rate_timer_.ready() && !MUTANT(RetryAfterIgnoredSubmit)) return sends;
     const std::int64_t now = clock_.now_us();
     const std::size_t most = rate_timer_.probing() ? 1 : kMaxInFlight;
     for (const auto& id : order_) {
@@ -124,6 +133,13 @@ std::optional<SubmitQueue::Final> SubmitQueue::on_answer(const std::string& task
     if (final) forget(task_id);
     else if (e.spooled) e.bytes.reset();
     return final;
+}
+
+void SubmitQueue::withheld(const std::string& task_id) {
+    auto it = entries_.find(task_id);
+    if (it == entries_.end() || !it->second.sending) return;
+    it->second.sending = false;
+    --in_flight_;
 }
 
 void SubmitQueue::forget(const std::string& task_id) {

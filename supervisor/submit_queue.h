@@ -59,6 +59,8 @@ public:
     };
     // A final answer (the entry leaves), or nullopt: it goes again later.
     std::optional<Final> on_answer(const std::string& task_id, const Outcome& outcome);
+    // A send marked in flight did not go out after all: it waits for the next chance.
+    void withheld(const std::string& task_id);
     // The entry leaves without an answer (its spool file was lost, or the node gave it up).
     void forget(const std::string& task_id);
 

@@ -139,9 +139,20 @@ shared::Status Supervisor::start() {
     spdlog::info("memory: budget {} ({} {} less reserve {}), {} per proof until learned", format_mib(budget_.bytes),
                  budget_.source, format_mib(budget_.limit), format_mib(budget_.reserve),
                  format_mib(options_.memory_per_proof));
-    NodeEnv env{budget_.bytes, options_.anonymous ? 0.0 : estimate_gflops(std::thread::hardware_concurrency())};
+    const double gflops = options_.anonymous ? 0.0 : estimate_gflops(std::thread::hardware_concurrency());
+    NodeEnv env;
+    env.memory_budget = budget_.bytes;
+    if (!options_.anonymous) env.public_key.assign(key_.public_key().begin(), key_.public_key().end());
+    env.build_submission = [this, gflops](const shared::Task& task, const shared::wire::Result& result) {
+        auto submission = build_submission(
+            task, result.proofs, key_, make_telemetry(gflops, result.peak_rss_bytes, budget_.bytes, options_.location));
+        if (!submission) return shared::Expected<shared::Bytes>(shared::fail(submission.error()));
+        return shared::encode(*submission);
+    };
     NodeHooks hooks;
-    hooks.task_entered = [this](TaskState to) { metrics_.task_entered(std::string(to_string(to))); };
+    hooks.task_changed = [this](const std::string&, TaskState, TaskState to) {
+        metrics_.task_entered(std::string(to_string(to)));
+    };
     hooks.proved = [this](const std::string& program, const shared::wire::Result& result, double task_s) {
         metrics_.task_proved(program, result.proofs.size(), result.proof_micros, task_s);
     };
@@ -151,8 +162,7 @@ shared::Status Supervisor::start() {
         if (outcome.reply == Reply::Retry && outcome.status >= 200 && outcome.status < 300) metrics_.bad_reply(endpoint);
     };
     hooks.worker_restarted = [this](const std::string& cause) { metrics_.worker_restart(cause); };
-    node_ = std::make_unique<Node>(options_, clock_, options_.anonymous ? nullptr : &key_, env, random_seed(),
-                                   std::move(hooks));
+    node_ = std::make_unique<Node>(options_, clock_, std::move(env), random_seed(), std::move(hooks));
     reporter_ = std::make_unique<Reporter>(*node_, options_, clock_, metrics_);
     if (auto s = open_state(); !s) return s;
     if (auto s = serve_metrics(); !s) return s;
@@ -167,7 +177,7 @@ shared::Status Supervisor::start() {
                      options_.node_id, options_.min_workers, options_.max_workers, options_.per_task_threads,
                      options_.max_difficulty ? std::string(shared::to_string(*options_.max_difficulty))
                                              : "adaptive from " + std::string(shared::to_string(node_->difficulty())),
-                     options_.orchestrator_url, options_.state_dir.string(), env.gflops);
+                     options_.orchestrator_url, options_.state_dir.string(), gflops);
     }
     node_->start();
     wake();
@@ -306,7 +316,11 @@ void Supervisor::on_turn() {
     Plan plan = node_->turn();
     acting_ = true;
     for (auto& action : plan.actions) carry_out(action);
-    for (auto& [task_id, bytes] : to_post_) submit(task_id, bytes);
+    // Read back from the spool since the core decided; a window that opened meanwhile holds them.
+    for (auto& [task_id, bytes] : to_post_) {
+        if (node_->submissions().rate_limited()) node_->on_send_withheld(task_id);
+        else submit(task_id, bytes);
+    }
     to_post_.clear();
     acting_ = false;
     reporter_->publish();

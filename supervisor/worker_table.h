@@ -34,6 +34,8 @@ struct WorkerRecord {
     bool lost_result = false;        // busy, yet its heartbeat says it holds no task it was given
     bool must_stop = false;          // an Assign could not be sent to it
     std::string version;
+    std::string last_program;  // of its last task: a worker keeps that task's Argon2 arenas
+    int last_difficulty = -1;
 };
 
 class WorkerTable {

@@ -86,7 +86,7 @@ std::optional<shared::wire::Failure> JobRunner::check_request() {
 }
 
 shared::wire::Failure JobRunner::failure(FailureKind kind, std::string message, std::uint32_t input_index) const {
-    return shared::wire::Failure{assign_.task_id, kind, std::move(message), input_index};
+    return shared::wire::Failure{assign_.task_id, kind, std::move(message), input_index, assign_.dispatch_id};
 }
 
 // Each of the plan's threads takes the next unproven input until none is left or
@@ -124,7 +124,7 @@ JobOutcome JobRunner::prove_all() {
                        slots.failed_message, static_cast<std::uint32_t>(*slots.failed_index));
     }
     return shared::wire::Result{assign_.task_id, std::move(slots.proofs), std::move(slots.micros),
-                                peak_rss_bytes(), micros_since(start), plan.concurrent};
+                                peak_rss_bytes(), micros_since(start), plan.concurrent, assign_.dispatch_id};
 }
 
 }  // namespace worker

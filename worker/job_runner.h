@@ -32,6 +32,7 @@ public:
     // Safe from any thread while run() is going on: feeds the heartbeats.
     std::uint32_t proofs_done() const noexcept { return proofs_done_.load(); }
     const std::string& task_id() const { return assign_.task_id; }
+    std::uint64_t dispatch_id() const { return assign_.dispatch_id; }
 
 private:
     std::optional<shared::wire::Failure> check_request();

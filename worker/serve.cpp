@@ -136,7 +136,7 @@ void Server::on_assign(shared::wire::Assign assign) {
     if (job_) {
         spdlog::warn("task {} refused: busy with task {}", assign.task_id, job_->runner.task_id());
         return send_failure(
-            {assign.task_id, FailureKind::BadRequest, "busy with task " + job_->runner.task_id(), 0});
+            {assign.task_id, FailureKind::BadRequest, "busy with task " + job_->runner.task_id(), 0, assign.dispatch_id});
     }
     spdlog::info("task {}: {} with {} inputs, {} threads, attempt {}", assign.task_id, assign.program_id,
                  assign.inputs.size(), assign.threads, assign.attempt);
@@ -147,7 +147,8 @@ void Server::on_assign(shared::wire::Assign assign) {
             try {
                 return job->runner.run();
             } catch (const std::exception& e) {
-                return shared::wire::Failure{job->runner.task_id(), FailureKind::ProverError, e.what(), 0};
+                return shared::wire::Failure{job->runner.task_id(), FailureKind::ProverError, e.what(), 0,
+                                             job->runner.dispatch_id()};
             }
         }();
         {
@@ -177,7 +178,7 @@ void Server::on_job_done() {
         auto frame = shared::wire::encode(*result);
         if (!frame) {
             return send_failure({result->task_id, FailureKind::ProverError,
-                                 "result cannot be sent: " + frame.error(), 0});
+                                 "result cannot be sent: " + frame.error(), 0, result->dispatch_id});
         }
         // A result is never dropped: if the supervisor cannot take it now, it is kept
         // and sent again, ahead of anything else that is not a heartbeat.
