@@ -19,9 +19,17 @@ void FetchPlanner::on_task_time(double seconds) {
     if (seconds >= 0) task_time_s_ = smooth(task_time_s_, std::max(seconds, 1e-4), kSmoothing);
 }
 
-unsigned FetchPlanner::target(unsigned workers, unsigned idle) const {
+unsigned FetchPlanner::due(const std::vector<double>& busy_s) const {
+    if (round_trip_s_ <= 0 || task_time_s_ <= 0) return 0;
+    const double horizon = kLookAheadRoundTrips * round_trip_s_ + kLookAheadTurnS;
+    return static_cast<unsigned>(
+        std::count_if(busy_s.begin(), busy_s.end(), [&](double s) { return task_time_s_ - s <= horizon; }));
+}
+
+unsigned FetchPlanner::target(unsigned workers, unsigned idle, const std::vector<double>& busy_s) const {
     double ahead = 1;  // until measured: one waiting beside the idle workers' own
     if (round_trip_s_ > 0 && task_time_s_ > 0) ahead = std::max(1.0, std::ceil(workers * round_trip_s_ / task_time_s_));
+    ahead = std::max<double>(ahead, due(busy_s));
     return static_cast<unsigned>(std::min(kMaxTarget, idle + ahead));
 }
 

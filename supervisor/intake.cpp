@@ -15,6 +15,7 @@ constexpr int kMaxPages = 100;
 
 Intake::Intake(const shared::Clock& clock, const Options& options, std::uint64_t seed)
     : clock_(clock),
+      paced_(options.min_fetch_interval_s > 0),
       fetch_timer_(clock, RequestTimerConfig{options.min_fetch_interval_s, options.fetch_backoff.initial_s,
                                              options.fetch_backoff.max_s, kFetchJitterS},
                    seed),
@@ -41,9 +42,10 @@ std::optional<ListTasks> Intake::list_due() {
 
 unsigned Intake::fetches_allowed(unsigned wanted) const {
     if (!started_ || !first_listing_done_ || (!fetch_timer_.ready() && !MUTANT(RetryAfterIgnoredFetch))) return 0;
-    const unsigned most = fetch_timer_.probing() ? 1 : kMaxFetchesInFlight;
+    // With a minimum interval, one request per interval however many are wanted: the
+    // timer is ready once per interval, and what goes out then is a single fetch.
+    const unsigned most = fetch_timer_.probing() || paced_ ? 1 : kMaxFetchesInFlight;
     const unsigned room = most - std::min(most, fetches_in_flight());
-    // With a minimum interval the timer allows one request at a time, however many are wanted.
     return std::min(room, wanted);
 }
 
@@ -120,11 +122,19 @@ std::vector<shared::Task> Intake::on_listed(const Outcome& outcome, std::optiona
     return tasks;
 }
 
+// Only a time still to come: what may go now went in this turn, or waits for an
+// answer (the bound in flight, the first listing, a probe), which brings a turn of
+// its own. A ready timer reported as due "now" woke the loop every millisecond.
 std::int64_t Intake::next_due_us() const {
     if (!started_) return 0;
-    std::int64_t next = listing_ ? 0 : std::max(next_list_us_, clock_.now_us() + list_timer_.wait_us());
-    const std::int64_t fetch_at = clock_.now_us() + fetch_timer_.wait_us();
-    return next == 0 ? fetch_at : std::min(next, fetch_at);
+    const std::int64_t now = clock_.now_us();
+    std::int64_t next = 0;
+    auto earliest = [&next, now](std::int64_t t) {
+        if (t > now) next = next == 0 ? t : std::min(next, t);
+    };
+    if (!listing_) earliest(std::max(next_list_us_, now + list_timer_.wait_us()));
+    earliest(now + fetch_timer_.wait_us());
+    return next;
 }
 
 }  // namespace supervisor

@@ -47,13 +47,14 @@ public:
     unsigned fetches_in_flight() const { return static_cast<unsigned>(in_flight_.size()); }
     bool listing() const { return listing_; }
     bool first_listing_done() const { return first_listing_done_; }
-    std::int64_t next_due_us() const;
+    std::int64_t next_due_us() const;  // the next listing or fetch the timers hold back, if later than now (0: none)
     const FetchPlanner& planner() const { return planner_; }
     FetchPlanner& planner() { return planner_; }
     double last_rate_limit_wait_s() const { return last_rate_limit_wait_s_; }
 
 private:
     const shared::Clock& clock_;
+    bool paced_;  // --min-fetch-interval: one fetch at a time, one per interval
     RequestTimer fetch_timer_;
     RequestTimer list_timer_;
     FetchPlanner planner_;

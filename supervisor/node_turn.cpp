@@ -381,7 +381,11 @@ unsigned Node::tasks_wanted() {
     if (submits_.pending() >= pending_bound) return 0;
     const std::uint64_t held = ledger_.queued() + intake_.fetches_in_flight();
     const unsigned workers = std::max(1u, target_);
-    std::uint64_t target = intake_.planner().target(workers, static_cast<unsigned>(workers_.idle().size()));
+    std::vector<double> busy_s;  // how long each busy worker has been on its task
+    for (const auto& [id, w] : workers_.all()) {
+        if (w.state == WorkerState::Busy) busy_s.push_back((clock_.now_us() - w.busy_since_us) / 1e6);
+    }
+    std::uint64_t target = intake_.planner().target(workers, static_cast<unsigned>(workers_.idle().size()), busy_s);
     target = std::min<std::uint64_t>(
         target, intake_.planner().deadline_cap(
                     workers, options_.task_timeout_s.value_or(default_task_timeout_s(static_cast<int>(difficulty())))));

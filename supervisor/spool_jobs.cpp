@@ -46,6 +46,15 @@ void SpoolJobs::read(const std::string& task_id, std::function<void(shared::Expe
         });
 }
 
+void SpoolJobs::remove(const std::string& task_id, std::function<void(const shared::Status&)> done) {
+    auto result = std::make_shared<shared::Status>(shared::Ok{});
+    run([this, task_id, result] { *result = spool_.remove(task_id); },
+        [this, result, done = std::move(done)] {
+            --running_;
+            done(*result);
+        });
+}
+
 void SpoolJobs::write_file(std::filesystem::path path, std::string text, unsigned mode,
                            std::function<void(const shared::Status&)> done) {
     auto result = std::make_shared<shared::Status>(shared::Ok{});

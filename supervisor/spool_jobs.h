@@ -1,5 +1,5 @@
-// File work that must not block the loop (spool writes and reads with their
-// fsyncs, the memory figures), on libuv's thread pool. A job touches no state of
+// File work that must not block the loop (spool writes, reads and removals, the
+// memory figures), on libuv's thread pool. A job touches no state of
 // the supervisor until its completion callback, which runs on the loop.
 #pragma once
 
@@ -23,6 +23,8 @@ public:
     void write(const std::string& task_id, std::shared_ptr<const shared::Bytes> bytes,
                std::function<void(const shared::Status&)> done);
     void read(const std::string& task_id, std::function<void(shared::Expected<shared::Bytes>&&)> done);
+    // An unlink waits for the directory, which the writes' fsyncs hold: off the loop too.
+    void remove(const std::string& task_id, std::function<void(const shared::Status&)> done);
     // Any small file, written durably (temp, fsync, rename, fsync of the directory).
     void write_file(std::filesystem::path path, std::string text, unsigned mode,
                     std::function<void(const shared::Status&)> done);

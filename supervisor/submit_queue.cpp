@@ -156,13 +156,18 @@ std::size_t SubmitQueue::memory_only() const {
     }));
 }
 
+// Only a time still to come: a write or send due now went out in this turn, or
+// waits for an answer (the bound in flight, a probe), which brings a turn of its own.
 std::int64_t SubmitQueue::next_due_us() const {
+    const std::int64_t now = clock_.now_us();
     std::int64_t next = 0;
-    auto earliest = [&next](std::int64_t t) { next = next == 0 ? t : std::min(next, t); };
+    auto earliest = [&next, now](std::int64_t t) {
+        if (t > now) next = next == 0 ? t : std::min(next, t);
+    };
     for (const auto& [id, e] : entries_) {
         if (!e.spooled && !e.writing) earliest(e.next_write_us);
         if ((e.spooled || e.write_failures > 0) && !e.sending) {
-            earliest(std::max(e.next_send_us, clock_.now_us() + rate_timer_.wait_us()));
+            earliest(std::max(e.next_send_us, now + rate_timer_.wait_us()));
         }
     }
     return next;

@@ -69,7 +69,7 @@ public:
     // Proofs in memory only, because the spool could not be written.
     std::size_t memory_only() const;
     bool spool_failing() const { return memory_only() > 0; }
-    std::int64_t next_due_us() const;  // when the next write or send may go (0: none waiting)
+    std::int64_t next_due_us() const;  // when the next write or send may go, if later than now (0: none waiting)
     double last_rate_limit_wait_s() const { return rate_timer_.last_wait_s(); }
     bool rate_limited() const { return !rate_timer_.ready(); }
     const RequestTimer& rate_timer() const { return rate_timer_; }

@@ -371,7 +371,11 @@ void Supervisor::carry_out(Action& action) {
                     });
                 });
             } else if constexpr (std::is_same_v<T, RemoveSpool>) {
-                if (auto removed = spool_.remove(a.task_id); !removed) spdlog::warn("spool: {}", removed.error());
+                jobs_.remove(a.task_id, [this](const shared::Status& removed) {
+                    guarded("spool remove", [&] {
+                        if (!removed) spdlog::warn("spool: {}", removed.error());
+                    });
+                });
             } else if constexpr (std::is_same_v<T, SubmitProof>) {
                 if (a.bytes) return submit(a.task_id, *a.bytes);
                 jobs_.read(a.task_id, [this, id = a.task_id](shared::Expected<shared::Bytes>&& bytes) {

@@ -143,6 +143,8 @@ std::optional<Options> parse_options(int argc, char** argv) {
     app.add_option("--max-tasks", options.max_tasks, "issue at most N tasks in total");
     app.add_option("--task-deadline", options.task_deadline_s, "seconds a task may take")
         ->check(CLI::PositiveNumber);
+    app.add_option("--latency-ms", options.latency_ms, "delay every answer (admin excepted) by this many ms")
+        ->check(CLI::Range(0u, 60'000u));
     app.add_flag("--strict-nodes", options.strict_nodes, "fetch only for registered nodes");
     app.add_option("--test-input", test_inputs, "[PROGRAM=]HEX input of the test programs");
     app.add_option("--fault", faults, "ENDPOINT:KIND[:p=P][:d=S][:ra=S][:ms=MS][:dl=S][:n=N]");

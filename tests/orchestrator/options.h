@@ -42,6 +42,9 @@ struct Options {
     std::optional<unsigned> argon2_memlimit_kib;
     std::optional<std::uint64_t> max_tasks;
     double task_deadline_s = 600;
+    // Every answer (admin routes excepted) waits this long after its request arrived:
+    // a network's round trip, for tests and benchmarks of fetching ahead.
+    unsigned latency_ms = 0;
     bool strict_nodes = false;
     // Inputs of the test programs, by program id; key "" applies to all of them.
     std::map<std::string, shared::Bytes> test_inputs;

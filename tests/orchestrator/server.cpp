@@ -19,7 +19,18 @@ namespace orch {
 namespace {
 
 constexpr const char* kProtobuf = "application/octet-stream";
-constexpr std::size_t kThreads = 32;  // delays and keep-alive connections each hold one
+// Each keep-alive connection holds a thread while it is open, and each delayed
+// answer (--latency-ms, the delay fault) holds one while it waits: a node with 64
+// workers has some 64 fetches and submissions in flight at once, and delayed
+// answers must never queue behind each other for a thread.
+constexpr std::size_t kThreads = 256;
+// httplib's is 5: a burst of new connections (a node opening 32 fetches at once)
+// overflows such an accept queue, and the kernel drops the SYNs beyond it, which
+// the client sends again only a second later.
+constexpr int kListenBacklog = 512;
+// httplib closes a connection after 5 requests by default; a real server keeps it
+// for many more (nginx: 1000), and every reconnect costs the client a round trip.
+constexpr std::size_t kKeepAliveRequests = 1000;
 
 // Set by Server::finish on the thread that serves the request, read by the
 // logger that httplib calls on the same thread after the answer is written:
@@ -135,11 +146,16 @@ Server::Server(const Options& options, Store& store, TaskFactory& factory, Fault
     : options_(options), store_(store), factory_(factory), faults_(faults), prng_(prng),
       next_task_number_(store.next_task_number()) {
     http_.new_task_queue = [] { return new httplib::ThreadPool(kThreads); };
+    // Answers go out at once, not held by Nagle's algorithm until the client's
+    // delayed ACK (which would add up to 40 ms to every answer written in parts).
+    http_.set_tcp_nodelay(true);
+    http_.set_keep_alive_max_count(kKeepAliveRequests);
     // httplib's default also sets SO_REUSEPORT, which lets a second server bind
     // the same port silently; a busy port must be an error instead.
-    http_.set_socket_options([](socket_t sock) {
+    http_.set_socket_options([this](socket_t sock) {
         int yes = 1;
         ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+        listen_fd_ = sock;  // the last socket httplib prepares is the one it binds
     });
     http_.set_payload_max_length(shared::kMaxSubmitBytes);
     http_.set_read_timeout(30);
@@ -164,7 +180,20 @@ int Server::bind() {
         throw std::runtime_error("cannot listen on " + options_.listen_host + ":" +
                                  std::to_string(options_.listen_port));
     }
+    widen_backlog();
     return port;
+}
+
+// httplib (a compiled library here) listens with a backlog of 5; listen() again on
+// a listening socket only changes its backlog (Linux), so the queue grows in place.
+void Server::widen_backlog() {
+    int listening = 0;
+    socklen_t size = sizeof listening;
+    if (listen_fd_ < 0 || ::getsockopt(listen_fd_, SOL_SOCKET, SO_ACCEPTCONN, &listening, &size) != 0 ||
+        !listening || ::listen(listen_fd_, kListenBacklog) != 0) {
+        spdlog::warn("cannot widen the listen backlog to {}; bursts of connections may wait for SYN retries",
+                     kListenBacklog);
+    }
 }
 
 bool Server::run() { return http_.listen_after_bind(); }
@@ -201,6 +230,7 @@ void Server::serve(Endpoint endpoint, Handler handler, const httplib::Request& r
                    httplib::Response& res) {
     t_recorded = false;
     Exchange exchange{endpoint, unix_now(), faults_.draw(endpoint, unix_now(), prng_)};
+    if (endpoint != Endpoint::Admin) exchange.answer_at += std::chrono::milliseconds(options_.latency_ms);
     bool run_handler = true;
     if (exchange.fault) apply_fault_before(exchange, req, res, run_handler);
     if (run_handler) {
@@ -213,6 +243,8 @@ void Server::serve(Endpoint endpoint, Handler handler, const httplib::Request& r
         }
         if (exchange.fault && exchange.fault->kind == FaultKind::Truncate) truncate_body(res);
     }
+    // The state changed at arrival; the answer travels back for the rest of the round trip.
+    std::this_thread::sleep_until(exchange.answer_at);
     finish(exchange, req, res);
 }
 
@@ -226,6 +258,7 @@ void Server::apply_fault_before(Exchange& exchange, const httplib::Request& req,
     if (!replaces_handler(fault.kind)) return;
     run_handler = false;
     if (fault.kind == FaultKind::Reset) {
+        std::this_thread::sleep_until(exchange.answer_at);  // a reset, too, comes back after the round trip
         exchange.reset = reset_connection(req);
         if (exchange.reset) {
             res.status = 500;  // never sent: the socket is already shut down

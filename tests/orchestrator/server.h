@@ -3,6 +3,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <mutex>
 #include <optional>
@@ -42,10 +43,13 @@ private:
         double arrived_at;
         std::optional<FaultSpec> fault;
         bool reset = false;
+        // --latency-ms after arrival: no answer (nor reset) leaves before then.
+        std::chrono::steady_clock::time_point answer_at = std::chrono::steady_clock::now();
     };
     using Handler = void (Server::*)(const httplib::Request&, httplib::Response&, Exchange&);
 
     void install_routes();
+    void widen_backlog();
     httplib::Server::Handler route(Endpoint endpoint, Handler handler);
     void serve(Endpoint endpoint, Handler handler, const httplib::Request& req,
                httplib::Response& res);
@@ -84,6 +88,7 @@ private:
     FaultTable& faults_;
     Prng& prng_;
     httplib::Server http_;
+    int listen_fd_ = -1;  // seen by the socket-options callback
     std::mutex issue_mutex_;
     std::uint64_t issued_ = 0;  // tasks issued by this process (for --max-tasks)
     std::atomic<std::int64_t> next_task_number_;

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Smoke test of local-orchestrator over real HTTP: fetch, list, submit, faults, records, SIGTERM.
+"""Smoke test of local-orchestrator over real HTTP: fetch, list, submit, faults, latency, records, SIGTERM.
 
 Usage: test_orchestrator_http.py PATH/TO/local-orchestrator
 Python 3 stdlib only; protobuf bodies are written and read by the tiny codec below.
@@ -14,6 +14,7 @@ import sqlite3
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -298,7 +299,47 @@ def test_admin_tasks_and_stats(orch, node_id, key):
           and stats["tasks"]["expired"] == 1, "stats counts requests, submissions and tasks: %r" % stats)
 
 
+LATENCY_S = 1.0  # long beside any request's own work, so that the bounds below hold on a slow machine
+CONCURRENT = 8
+
+
+def test_latency(exe, workdir):
+    """--latency-ms: every answer but the admin routes' leaves at least that long after
+    its request arrived, and requests in flight together wait together, not in turn.
+    Both are read from the server's own record of arrival and answer times."""
+    orch = Orchestrator(exe, workdir, "--latency-ms", str(int(LATENCY_S * 1000)), "--fault", "submit:429:p=1:ra=1")
+    try:
+        node_id, key = "node-latency", os.urandom(32)
+        started = time.time()
+        status, _, _ = orch.call("POST", "/v3/tasks", fetch_request(node_id, key))
+        check(status == 200 and time.time() - started >= LATENCY_S, "a delayed fetch still answers, after the delay")
+        threads = [threading.Thread(target=orch.call, args=("POST", "/v3/tasks", fetch_request(node_id, key)))
+                   for _ in range(CONCURRENT)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        orch.call("POST", "/v3/tasks/submit", submit_request("no-such-task", key, "ab" * 32))  # the 429 fault
+        orch.admin("GET", "/admin/stats")
+        rows = orch.rows("SELECT endpoint, arrived_at, answered_at, status FROM requests ORDER BY id")
+        delayed = [r for r in rows if r[0] != "admin"]
+        check(len(delayed) == CONCURRENT + 2 and all(r[2] - r[1] >= LATENCY_S for r in delayed),
+              "every non-admin answer waited --latency-ms: %r" % delayed)
+        check(any(r[0] == "submit" and r[3] == 429 for r in delayed), "a faulted answer is delayed too")
+        together = [r for r in delayed if r[0] == "fetch"][1:]
+        check(max(r[1] for r in together) < min(r[2] for r in together),
+              "%d concurrent fetches were all in flight at once (each arrived before any was answered): %r"
+              % (CONCURRENT, together))
+        admin = [r for r in rows if r[0] == "admin"]
+        check(admin and admin[-1][2] - admin[-1][1] < LATENCY_S, "admin answers are not delayed: %r" % admin)
+    finally:
+        orch.proc.send_signal(signal.SIGTERM)
+        orch.proc.wait(timeout=10)
+
+
 def test_bad_flags(exe):
+    result = subprocess.run([exe, "--db", "x.db", "--latency-ms", "-1"], capture_output=True, text=True, timeout=10)
+    check(result.returncode == 2 and "--latency-ms" in result.stderr, "a negative latency is refused: %r" % result.stderr)
     result = subprocess.run([exe, "--db", "x.db", "--bogus"], capture_output=True, text=True, timeout=10)
     check(result.returncode == 2 and "--bogus" in result.stderr and result.stderr.count("\n") == 1,
           "a bad flag exits 2 with one line naming it: %r" % result.stderr)
@@ -309,6 +350,8 @@ def test_bad_flags(exe):
 def main():
     exe = os.path.abspath(sys.argv[1])
     test_bad_flags(exe)
+    with tempfile.TemporaryDirectory(prefix="orch-latency-") as workdir:
+        test_latency(exe, workdir)
     with tempfile.TemporaryDirectory(prefix="orch-http-") as workdir:
         orch = Orchestrator(exe, workdir)
         try:

@@ -1,0 +1,82 @@
+// Unit tests for the submit queue: spooled before sent, several sends in flight,
+// and wake-ups only for times still to come.
+#include <doctest.h>
+
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "shared/clock.h"
+#include "supervisor/submit_queue.h"
+
+using supervisor::Outcome;
+using supervisor::Reply;
+using supervisor::SubmitQueue;
+
+namespace {
+
+std::shared_ptr<const shared::Bytes> proof() { return std::make_shared<const shared::Bytes>(shared::Bytes{1, 2, 3}); }
+
+// n proofs added and spooled.
+void spooled(SubmitQueue& queue, int n) {
+    for (int i = 0; i < n; ++i) queue.add_proved("t" + std::to_string(i), proof());
+    for (const auto& write : queue.writes_due()) {
+        REQUIRE(queue.on_written(write.task_id, write.write_id, true) == SubmitQueue::Written::Spooled);
+    }
+}
+
+}  // namespace
+
+TEST_CASE("a proof is written to the spool before its first send") {
+    shared::FakeClock clock;
+    SubmitQueue queue(clock, {1, 60}, 1);
+    queue.add_proved("a", proof());
+    CHECK(queue.sends_due().empty());
+    const auto writes = queue.writes_due();
+    REQUIRE(writes.size() == 1);
+    CHECK(queue.writes_due().empty());  // one write at a time
+    CHECK(queue.on_written("a", writes[0].write_id, true) == SubmitQueue::Written::Spooled);
+    const auto sends = queue.sends_due();
+    REQUIRE(sends.size() == 1);
+    CHECK(sends[0].bytes == nullptr);  // spooled: read back from the spool
+}
+
+TEST_CASE("up to the bound in flight; the rest wait for an answer, not for a time") {
+    shared::FakeClock clock;
+    SubmitQueue queue(clock, {1, 60}, 1);
+    spooled(queue, SubmitQueue::kMaxInFlight + 5);
+    CHECK(queue.sends_due().size() == SubmitQueue::kMaxInFlight);
+    CHECK(queue.sends_due().empty());
+    CHECK(queue.next_due_us() == 0);  // "now" would wake the loop every millisecond until an answer
+    CHECK(queue.on_answer("t0", Outcome{Reply::Ok, 200, std::nullopt, "", 0.04}));
+    CHECK(queue.sends_due().size() == 1);
+}
+
+TEST_CASE("after a 5xx the task waits its backoff, and the queue wakes for it") {
+    shared::FakeClock clock;
+    SubmitQueue queue(clock, {1, 60}, 1);
+    spooled(queue, 1);
+    REQUIRE(queue.sends_due().size() == 1);
+    CHECK_FALSE(queue.on_answer("t0", Outcome{Reply::Retry, 503, std::nullopt, "", 0.04}));
+    CHECK(queue.sends_due().empty());
+    const std::int64_t wait = queue.next_due_us() - clock.now_us();
+    CHECK(wait >= 1'000'000);  // the initial backoff, plus jitter
+    clock.advance_us(wait);
+    CHECK(queue.sends_due().size() == 1);
+}
+
+TEST_CASE("a 429 with Retry-After holds every send until the server's time") {
+    shared::FakeClock clock;
+    SubmitQueue queue(clock, {1, 60}, 1);
+    spooled(queue, 3);
+    const auto sends = queue.sends_due();
+    REQUIRE(sends.size() == 3);
+    for (const auto& send : sends) {
+        CHECK_FALSE(queue.on_answer(send.task_id, Outcome{Reply::RateLimited, 429, 5.0, "", 0.04}));
+    }
+    CHECK(queue.rate_limited());
+    CHECK(queue.pending() == 3);  // a 429 never loses a proof
+    CHECK(queue.next_due_us() - clock.now_us() >= 5'000'000);
+    clock.advance_s(10);
+    CHECK(queue.sends_due().size() == 1);  // one probes first
+}
