@@ -11,23 +11,32 @@ STORM_S = 10
 RETRY_AFTER = 3
 
 
+MAX_IN_FLIGHT = 32  # Intake::kMaxFetchesInFlight and SubmitQueue::kMaxInFlight
+
+
 def violations(orchestrator, endpoint):
     rows = orchestrator.query("SELECT arrived_at, answered_at, status, retry_after FROM requests "
                               "WHERE endpoint = ? ORDER BY arrived_at", endpoint)
     found = []
     windows = [(answered, answered + float(ra)) for _, answered, status, ra in rows if status == 429 and ra]
     # Requests the node had already sent when the storm's first 429 came (several
-    # fetches or submissions may be in flight at once) reach the server just after
-    # it: they were sent before the node knew, so they are not held against it.
+    # fetches or submissions may be in flight at once) reach the server after it,
+    # however late a busy machine delivers them: they were sent before the node
+    # knew, so the first window forgives as many as can be in flight, and no more.
     # Every later window is strict: after a window the node sends one request and
-    # waits for its answer before it sends more.
-    in_flight_at_onset = windows[0][0] + 1.0 if windows else 0
+    # waits for its answer before it sends more. None of this depends on speed.
+    first = windows[0] if windows else None
+    forgiven = 0
     for arrived, _, _, _ in rows:
-        for start, end in windows:
-            if start < arrived < end and not (start == windows[0][0] and arrived < in_flight_at_onset):
-                found.append((arrived, start, end))
+        inside = [(start, end) for start, end in windows if start < arrived < end]
+        if not inside:
+            continue
+        if first and first[0] < arrived < first[1] and forgiven < MAX_IN_FLIGHT:
+            forgiven += 1
+            continue
+        found.append((arrived,) + inside[0])
     waits = [b[0] - a[1] for a, b in zip(rows, rows[1:]) if a[2] == 429]
-    return rows, windows, found, waits
+    return rows, windows, found, waits, forgiven
 
 
 def test(workdir, started):
@@ -45,11 +54,12 @@ def test(workdir, started):
     harness.assert_each_accepted_once(orchestrator, TASKS)
     report = []
     for endpoint in ("fetch", "submit"):
-        rows, windows, found, waits = violations(orchestrator, endpoint)
+        rows, windows, found, waits, forgiven = violations(orchestrator, endpoint)
         check(windows, "no 429 was given on %s" % endpoint)
         check(not found, "%d %s requests arrived inside a Retry-After window: %s" % (len(found), endpoint, found[:3]))
-        report.append("%s: requests=%d 429s=%d shortest_wait=%.2fs longest_wait=%.2fs violations=%d" % (
-            endpoint, len(rows), len(windows), min(waits), max(waits), len(found)))
+        report.append("%s: requests=%d 429s=%d in_flight_at_onset=%d shortest_wait=%.2fs longest_wait=%.2fs "
+                      "violations=%d" % (endpoint, len(rows), len(windows), forgiven, min(waits), max(waits),
+                                         len(found)))
     waited = [l for l in supervisor.log_text().splitlines() if "429" in l]
     check(waited, "the supervisor logged no 429")
     for line in report:
