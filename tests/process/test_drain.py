@@ -44,10 +44,11 @@ def immediate(workdir, started, orchestrator):
     time.sleep(0.2)
     signalled = time.time()
     supervisor.proc.send_signal(signal.SIGINT)
-    status = supervisor.wait(10)
+    status = supervisor.wait(60)
     took = time.time() - signalled
     check(status == 128 + signal.SIGINT, "after two SIGINTs the supervisor exited %d" % status)
-    check(took < 3, "two SIGINTs took %.1f s to stop" % took)
+    # A drain would hold the spooled proof for its 30 s grace (the submit is rate limited for 60 s).
+    check(took < 25, "two SIGINTs took %.1f s to stop: the drain's grace was waited" % took)
     check(not [p for p in workers if harness.alive(p)], "workers alive after the stop")
     check(glob.glob(spool), "the spool was not kept")
     orchestrator.admin("DELETE", "/admin/faults")

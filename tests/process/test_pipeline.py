@@ -4,10 +4,10 @@ tasks that sleep 250 ms stay busy, and no task expires for having been held too 
 Why these numbers. 8 workers on 250 ms tasks need 32 tasks a second; a node that
 holds one task queued and one fetch in flight gets one task per round trip, 25 a
 second, so its workers could be busy at most 78% of the time: the 90% asserted
-here needs the fetch ahead. The tasks only sleep, so their time is the same on a
-slow or loaded machine, and "busy" (the workers' own time on their tasks over the
-pool's time, read from the logs) stays above 90% as long as the node's own
-handling of a task costs less than 25 ms. The deadline (2 s from issue to
+here needs the fetch ahead. How busy the workers are depends on the machine, so it
+is logged here and measured by `scripts/bench --pipeline`; what is asserted is the
+fetch ahead itself, seen from the server: several fetches open at once (a node
+fetching one task per round trip never has two). The deadline (2 s from issue to
 submission, on the server and given to the node as --task-timeout) leaves a node
 that holds what the pool can finish (a task waits at most about one task time) well
 clear of it, while a node hoarding some 50 tasks (a queue 6 task times long) would
@@ -48,8 +48,14 @@ def test(workdir, started):
     start, end = tl.steady_span()
     harness.log("pipeline: %d tasks in %.1f s, workers busy %.1f%%, idle with nothing queued %.2f worker-s "
                 "(longest %.0f ms), none expired" % (TASKS, end - start, 100 * busy, starved, 1000 * longest))
-    check(busy > 0.9, "workers busy only %.1f%% of the time (a node fetching one task per round trip: at most 78%%)"
-          % (100 * busy))
+    fetches = orchestrator.query("SELECT arrived_at, answered_at FROM requests WHERE endpoint = 'fetch'")
+    edges = sorted([(a, 1) for a, _ in fetches] + [(b, -1) for _, b in fetches])
+    open_now = most_open = 0
+    for _, step in edges:
+        open_now += step
+        most_open = max(most_open, open_now)
+    harness.log("pipeline: at most %d fetches open at once" % most_open)
+    check(most_open >= 2, "never more than one fetch open at once: the node fetches one task per round trip")
 
 
 harness.run(test)
