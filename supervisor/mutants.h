@@ -5,6 +5,7 @@
 
 #ifdef PROVENODE_MUTANTS
 #include <string_view>
+#include <vector>
 
 namespace supervisor::mutants {
 
@@ -30,6 +31,8 @@ inline Mutant active = Mutant::None;
 // The mutant named `name` (as in the enum), or None.
 Mutant from_name(std::string_view name);
 std::string_view name_of(Mutant mutant);
+// Every mutant but None, in the enum's order.
+std::vector<Mutant> all();
 
 }  // namespace supervisor::mutants
 

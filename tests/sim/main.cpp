@@ -31,7 +31,7 @@ struct Args {
 
 int usage(const char* why) {
     std::fprintf(stderr, "sim: %s\nusage: sim [--seed N | --from N --seeds N] [--events N] [--jobs N] [--trace] "
-                         "[--first] [--mutant NAME]\n", why);
+                         "[--first] [--mutant NAME | --list-mutants]\n", why);
     return 2;
 }
 
@@ -78,6 +78,14 @@ int main(int argc, char** argv) {
         else if (a == "--trace") args.trace = true;
         else if (a == "--first") args.stop_at_first = true;
         else if (a == "--mutant") args.mutant = value();
+        else if (a == "--list-mutants") {
+#ifdef PROVENODE_MUTANTS
+            for (auto m : supervisor::mutants::all()) std::printf("%s\n", std::string(supervisor::mutants::name_of(m)).c_str());
+            return 0;
+#else
+            return usage("--list-mutants needs the sim_mutants build");
+#endif
+        }
         else return usage(("unknown argument " + a).c_str());
     }
     if (args.seeds == 0 || args.events == 0 || args.jobs == 0) return usage("counts must be 1 or more");

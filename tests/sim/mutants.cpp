@@ -33,6 +33,12 @@ Mutant from_name(std::string_view name) {
     return Mutant::None;
 }
 
+std::vector<Mutant> all() {
+    std::vector<Mutant> mutants;
+    for (const auto& [mutant, n] : kNames) mutants.push_back(mutant);
+    return mutants;
+}
+
 std::string_view name_of(Mutant mutant) {
     for (const auto& [m, n] : kNames) {
         if (m == mutant) return n;
