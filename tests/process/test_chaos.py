@@ -1,7 +1,9 @@
 """Chaos: 40 tasks, 2 workers, and a random busy worker SIGKILLed every 200 to
 600 ms until all are done. Every task is accepted exactly once; every kill is a
-restart. (A worker whose task is on its last attempt is spared, so that the test
-measures loss, not the poison rule, which test_hung_worker covers.)"""
+restart; the summary's proofs are exactly the inputs of the accepted tasks; no
+attempt of a task reaches a worker twice; no transition is refused. (A worker
+whose task is on its last attempt is spared, so that the test measures loss, not
+the poison rule, which test_hung_worker covers.)"""
 import os
 import random
 import re
@@ -13,6 +15,7 @@ from harness import check
 
 DISPATCH = re.compile(r"task (\S+) queued -> dispatched: worker#\d+\[(\d+)\], attempt (\d+)")
 LEAVES = re.compile(r"task (\S+) dispatched -> ")
+WORKER_TAKES = re.compile(r"worker#\d+\[\d+\] task (\S+): \S+ with \d+ inputs, \d+ threads, attempt (\d+)")
 
 
 def busy_workers(log_text):
@@ -60,9 +63,21 @@ def test(workdir, started):
     check(kills > 0, "no worker was killed")
     check(restarts == kills, "%d kills but %d restarts counted" % (kills, restarts))
     check(summary.get("restart_killed", "0") == str(kills), "restarts by cause: %s" % summary)
+    inputs = sum(len(row[0].split(",")) for row in
+                 orchestrator.query("SELECT inputs_hex FROM tasks WHERE state = 'accepted'"))
+    check(int(summary["proofs"]) == inputs, "summary proofs=%s, but the accepted tasks have %d inputs" % (
+        summary["proofs"], inputs))
+    log_text = supervisor.log_text()
+    taken = [m.groups() for m in WORKER_TAKES.finditer(log_text)]
+    twice = sorted({t for t in taken if taken.count(t) > 1})
+    check(taken, "no worker logged taking a task: the check saw nothing")
+    check(not twice, "a task's attempt reached workers twice: %s" % twice[:5])
+    refused = [l for l in log_text.splitlines() if "refused:" in l and "transition" in l]
+    check(not refused, "transitions refused: %s" % refused[:3])
     lost = 40 - orchestrator.scalar("SELECT COUNT(*) FROM tasks WHERE state = 'accepted'")
     harness.assert_no_workers_left(supervisor)
-    harness.log("chaos: tasks=40 kills=%d restarts=%d wall_s=%.1f lost=%d" % (kills, restarts, wall, lost))
+    harness.log("chaos: tasks=40 kills=%d restarts=%d wall_s=%.1f lost=%d proofs=%d attempts_taken=%d" % (
+        kills, restarts, wall, lost, inputs, len(taken)))
 
 
 harness.run(test)
