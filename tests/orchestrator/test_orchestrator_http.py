@@ -246,7 +246,13 @@ def test_other_faults(orch, node_id, key):
         check(False, "reset closes the connection without an answer")
     except (http.client.RemoteDisconnected, ConnectionResetError, urllib.error.URLError):
         pass
-    rows = orch.rows("SELECT status, fault FROM requests WHERE endpoint='list' ORDER BY id DESC LIMIT 1")
+    # The client sees the reset before the server's thread has written its row: wait for it.
+    deadline = time.time() + 30
+    while True:
+        rows = orch.rows("SELECT status, fault FROM requests WHERE endpoint='list' ORDER BY id DESC LIMIT 1")
+        if rows == [(0, "reset")] or time.time() > deadline:
+            break
+        time.sleep(0.02)
     check(rows == [(0, "reset")], "requests logs the reset as status 0: %r" % rows)
     status, headers, body = orch.call("GET", "/v3/users/w")
     check(status == 502 and b"<html>" in body, "html fault: 502 with a page")
