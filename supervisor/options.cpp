@@ -139,13 +139,18 @@ void add_memory_flags(CLI::App& start, Options& o, const Machine& machine) {
         ->group(group);
 }
 
+// spdlog's names, and the short ones (warn, err) that spdlog and operators use too.
+std::vector<std::string> log_level_names() {
+    std::vector<std::string> names(std::begin(shared::kLogLevelNames), std::end(shared::kLogLevelNames));
+    names.insert(names.end(), {"warn", "err"});
+    return names;
+}
+
 void add_output_flags(CLI::App& start, Options& o, Raw& raw) {
     const std::string group = "Logs and metrics";
     start.add_flag("--headless", o.headless, "One log line per event, no live view")->group(group);
     start.add_option("--log-level", raw.log_level, "Least severe level logged")
-        ->type_name("LEVEL")->transform(CLI::IsMember(std::vector<std::string>(std::begin(shared::kLogLevelNames),
-                                                                                std::end(shared::kLogLevelNames)),
-                                                      CLI::ignore_case))
+        ->type_name("LEVEL")->transform(CLI::IsMember(log_level_names(), CLI::ignore_case))
         ->default_str(std::string(spdlog::level::to_string_view(o.log.level).data()))->group(group);
     start.add_option("--log-format", raw.log_format, "One line of text, or one JSON object, per event")
         ->type_name("FORMAT")->transform(CLI::IsMember({"text", "json"}, CLI::ignore_case))

@@ -95,6 +95,17 @@ TEST_CASE("every good flag with the start command, and without it") {
     }
 }
 
+TEST_CASE("--log-level takes spdlog's short names too") {
+    for (const auto& [name, level] : std::vector<std::pair<std::string, spdlog::level::level_enum>>{
+             {"warn", spdlog::level::warn}, {"Warn", spdlog::level::warn}, {"err", spdlog::level::err},
+             {"error", spdlog::level::err}, {"warning", spdlog::level::warn}}) {
+        auto parsed = parse({"--node-id", "n", "--log-level", name});
+        INFO(name);
+        REQUIRE(parsed.ok());
+        CHECK(parsed->log.level == level);
+    }
+}
+
 TEST_CASE("defaults without flags") {
     ScopedEnv state("XDG_STATE_HOME", "/state");
     auto parsed = parse({});
