@@ -253,6 +253,49 @@ def noop_feed():
     print("  %.0f tasks fed per second (first dispatch to last result, %d tasks)" % (tl.tasks_per_second(), tasks))
 
 
+def stamps(log_path, pattern):
+    out = []
+    for line in open(log_path, errors="replace"):
+        if re.search(pattern, line):
+            out.append(datetime.fromisoformat(line.split()[0]).timestamp())
+    return out
+
+
+def responsiveness(workers=256):
+    """Signals with a large pool: how long from each signal to the supervisor acting on it."""
+    print("== responsiveness: %d workers on 200 ms sleeping tasks (--force), signal to action" % workers, flush=True)
+    log_path = os.path.join(WORK, "responsive.log")
+    proc = subprocess.Popen([harness.SUPERVISOR, "start", "--anonymous", "--anonymous-program", "test_alloc",
+                             "--anonymous-input", SLEEP_200MS.hex(), "--allow-test-programs", "--workers",
+                             str(workers), "--force", "--memory-per-proof", "8M", "--state-dir",
+                             os.path.join(WORK, "responsive"), "--headless", "--worker-path", harness.WORKER],
+                            stdout=subprocess.DEVNULL, stderr=open(log_path, "w"))
+    took = {}
+    try:
+        began = time.time()
+        harness.wait_until(lambda: len(stamps(log_path, r"worker#\d+\[\d+\] ready")) >= workers, 300,
+                           "%d workers ready" % workers)
+        ready_s = time.time() - began
+        time.sleep(3)  # the pool at work
+        for name, signum, pattern in (("SIGTTOU", signal.SIGTTOU, r"SIGTTOU: target"),
+                                      ("SIGTTIN", signal.SIGTTIN, r"SIGTTIN: target"),
+                                      ("SIGHUP", signal.SIGHUP, r"SIGHUP"),
+                                      ("SIGTERM", signal.SIGTERM, r"running -> draining")):
+            seen = len(stamps(log_path, pattern))
+            sent = time.time()
+            proc.send_signal(signum)
+            harness.wait_until(lambda: len(stamps(log_path, pattern)) > seen, 60, "the supervisor to act on " + name)
+            took[name] = stamps(log_path, pattern)[-1] - sent
+            time.sleep(0.5)
+        proc.wait(120)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    print("  %d workers ready in %.1f s; signal to action (log time): %s; exit %d" % (
+        workers, ready_s, ", ".join("%s %.0f ms" % (k, 1000 * v) for k, v in took.items()), proc.returncode))
+
+
 def pipeline():
     """The fetch pipeline: throughput against hashers, and workers kept busy over a round trip."""
     hash_pool()
@@ -266,7 +309,11 @@ if __name__ == "__main__":
     if os.environ.get("PROVENODE_BENCH_ONLY") == "pipeline":
         pipeline()
         sys.exit(0)
+    if os.environ.get("PROVENODE_BENCH_ONLY") == "responsiveness":
+        responsiveness()
+        sys.exit(0)
     pipeline()
     dispatch_overhead()
     restart_latency()
     supervisor_footprint()
+    responsiveness()
