@@ -473,15 +473,7 @@ void World::finish(int pid, std::string task_id) {
         p.holding = task_id;
         const WorkerId me = p.id;
         send_frame(p, [this, pid, me, result](Node& n) mutable {
-            const auto* before = n.ledger().find(result.task_id);
-            const bool dispatched = before && before->state == TaskState::Dispatched;
-            const WorkerId owner = dispatched ? before->owner : 0;
-            const std::string id = result.task_id;
-            n.on_result(pid, std::move(result));
-            const auto* after = n.ledger().find(id);
-            const bool left = !after || after->state != TaskState::Dispatched || after->owner != owner;
-            if (dispatched && left && owner != me) violated("a result is taken only from the owner", id);
-            if (dispatched && !left && owner == me) violated("the owner's result is taken", id);
+            deliver_result(n, pid, me, std::move(result), true);
             if (auto it = processes_.find(pid); it != processes_.end()) it->second->holding.reset();
         });
     }
@@ -499,22 +491,29 @@ void World::finish(int pid, std::string task_id) {
             stray.proofs.assign(1, shared::Bytes(8, 2));
             stray.dispatch_id = a.dispatch_id;  // what it remembers: the dispatch it last answered
             const WorkerId me = p.id;
-            send_frame(p, [this, pid, me, stray](Node& n) mutable {
-                const auto* before = n.ledger().find(stray.task_id);
-                const bool dispatched = before && before->state == TaskState::Dispatched;
-                const WorkerId owner = dispatched ? before->owner : 0;
-                const std::string id = stray.task_id;
-                n.on_result(pid, std::move(stray));
-                const auto* after = n.ledger().find(id);
-                if (dispatched && owner != me && (!after || after->state != TaskState::Dispatched)) {
-                    violated("a result is taken only from the owner", "stray result for " + id);
-                }
-            });
+            send_frame(p, [this, pid, me, stray](Node& n) mutable { deliver_result(n, pid, me, std::move(stray), false); });
         }
     }
     p.last_task = task_id;
     p.rss = base_rss_ + p.retained;
     if (chance() < 0.03) schedule(between(0, 2 * kMs), [this, pid] { die(pid, 0, SIGKILL); }, false);
+}
+
+// Hands the node a result from worker `me` and checks, as it lands, that it is taken
+// only from the task's owner and, for a genuine one (the answer to the dispatch the
+// worker holds), that the owner's is taken. A stray result repeats an old one.
+void World::deliver_result(Node& n, int pid, WorkerId me, wire::Result result, bool genuine) {
+    const auto* before = n.ledger().find(result.task_id);
+    const bool dispatched = before && before->state == TaskState::Dispatched;
+    const WorkerId owner = dispatched ? before->owner : 0;
+    const std::string id = result.task_id;
+    n.on_result(pid, std::move(result));
+    const auto* after = n.ledger().find(id);
+    const bool taken = !after || after->state != TaskState::Dispatched || after->owner != owner;
+    if (dispatched && taken && owner != me) {
+        violated("a result is taken only from the owner", (genuine ? "" : "stray result for ") + id);
+    }
+    if (genuine && dispatched && !taken && owner == me) violated("the owner's result is taken", id);
 }
 
 void World::die(int pid, std::int64_t exit_status, int term_signal) {

@@ -72,6 +72,8 @@ private:
     // Workers.
     void spawn(supervisor::WorkerId id, int slot);
     void send_frame(Process& p, std::function<void(supervisor::Node&)> deliver, std::int64_t extra_delay = 0);
+    void deliver_result(supervisor::Node& n, int pid, supervisor::WorkerId me, shared::wire::Result result,
+                        bool genuine);
     void hello(int pid);
     void heartbeat(int pid);
     void assign(int pid, const shared::wire::Assign& assign);
