@@ -141,7 +141,8 @@ void add_memory_flags(CLI::App& start, Options& o, const Machine& machine) {
 
 void add_output_flags(CLI::App& start, Options& o, Raw& raw) {
     const std::string group = "Logs and metrics";
-    start.add_flag("--headless", o.headless, "One log line per event, no live view")->group(group);
+    start.add_flag("--headless", o.headless, "One log line per event, no live view (as when stdout is not a terminal)")
+        ->group(group);
     start.add_option("--log-level", raw.log_level, "Least severe level logged")
         ->type_name("LEVEL")->transform(CLI::IsMember(std::vector<std::string>(std::begin(shared::kLogLevelNames),
                                                                                 std::end(shared::kLogLevelNames)),
