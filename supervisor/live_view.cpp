@@ -81,9 +81,19 @@ LiveView::LiveView(uv_loop_t* loop, const Node& node, const shared::Clock& clock
 
 LiveView::~LiveView() { give_back(); }
 
-// SIGWINCH goes to libuv before curses starts, so that curses does not install
-// a handler of its own: the loop hears of a resize and redraws.
+// Curses first; then fd 2, the rescue, and the handles that watch the terminal.
+// Nothing is changed when curses cannot start, and nothing can fail after it did.
 shared::Status LiveView::take_terminal() {
+    if (auto started = start_curses(); !started) return started;
+    redirect_stderr();
+    if (::isatty(STDIN_FILENO) == 1) saved_stdin_flags_ = ::fcntl(STDIN_FILENO, F_GETFL);  // libuv makes it non-blocking
+    rescue_ = std::make_unique<TerminalRescue>(
+        TerminalRescue::Saved{STDOUT_FILENO, saved_tty_, leave_sequence(), saved_stderr_, saved_stdin_flags_});
+    watch_terminal();
+    return shared::Ok{};
+}
+
+shared::Status LiveView::start_curses() {
     const char* term = std::getenv("TERM");
     if (term == nullptr || *term == '\0' || std::strcmp(term, "dumb") == 0) {
         return shared::fail(std::string("TERM is ") + (term && *term ? term : "not set"));
@@ -92,7 +102,7 @@ shared::Status LiveView::take_terminal() {
     screen_ = newterm(nullptr, stdout, stdin);
     if (screen_ == nullptr) return shared::fail(std::string("TERM=") + term + " is not a terminal this host knows");
     set_term(screen_);
-    if (tigetstr("cup") == nullptr || tigetstr("cup") == reinterpret_cast<char*>(-1)) {
+    if (capability("cup").empty()) {
         endwin();
         delscreen(screen_);
         screen_ = nullptr;
@@ -113,45 +123,48 @@ shared::Status LiveView::take_terminal() {
         use_default_colors();
         init_pair(kAlertPair, COLOR_RED, -1);
     }
-    const bool keyboard = ::isatty(STDIN_FILENO) == 1;
-    if (keyboard) saved_stdin_flags_ = ::fcntl(STDIN_FILENO, F_GETFL);
+    return shared::Ok{};
+}
 
-    // The workers' stderr (and anything else written to fd 2) into the pane, when
-    // it was the terminal; a log file or the journal keeps getting it as before.
-    if (::isatty(STDERR_FILENO) == 1) {
-        int fds[2];
-        if (::pipe2(fds, O_CLOEXEC) == 0) {
-            (void)::fcntl(fds[1], F_SETPIPE_SZ, kPipeSize);
-            saved_stderr_ = ::fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 3);
-            std::fflush(stderr);
-            if (saved_stderr_ >= 0 && ::dup2(fds[1], STDERR_FILENO) >= 0) {
-                uv_pipe_init(loop_, &output_, 0);
-                output_.data = this;
-                uv_pipe_open(&output_, fds[0]);
-                output_open_ = true;
-                uv_read_start(
-                    reinterpret_cast<uv_stream_t*>(&output_),
-                    [](uv_handle_t* h, std::size_t, uv_buf_t* buf) {
-                        auto* self = static_cast<LiveView*>(h->data);
-                        *buf = uv_buf_init(self->output_buffer_, sizeof self->output_buffer_);
-                    },
-                    [](uv_stream_t* s, ssize_t n, const uv_buf_t* buf) {
-                        auto* self = static_cast<LiveView*>(s->data);
-                        if (n > 0) return self->on_output(buf->base, static_cast<std::size_t>(n));
-                        if (n < 0) uv_read_stop(s);  // every writer is gone
-                    });
-            } else {
-                if (saved_stderr_ >= 0) ::close(saved_stderr_);
-                saved_stderr_ = -1;
-                ::close(fds[0]);
-            }
-            ::close(fds[1]);
-        }
+// When stderr is the terminal, fd 2 becomes a pipe into the event pane: the
+// workers inherit it, and so does whatever a library writes there. A log file
+// or the journal keeps getting it as before. Without a pipe (none left) the
+// view goes on, and a stray line may land on it until the next redraw.
+void LiveView::redirect_stderr() {
+    if (::isatty(STDERR_FILENO) != 1) return;
+    int fds[2];
+    if (::pipe2(fds, O_CLOEXEC) != 0) return;
+    (void)::fcntl(fds[1], F_SETPIPE_SZ, kPipeSize);
+    saved_stderr_ = ::fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 3);
+    std::fflush(stderr);
+    if (saved_stderr_ < 0 || ::dup2(fds[1], STDERR_FILENO) < 0) {
+        if (saved_stderr_ >= 0) ::close(saved_stderr_);
+        saved_stderr_ = -1;
+        ::close(fds[0]);
+        ::close(fds[1]);
+        return;
     }
+    ::close(fds[1]);
+    uv_pipe_init(loop_, &output_, 0);
+    output_.data = this;
+    uv_pipe_open(&output_, fds[0]);
+    output_open_ = true;
+    uv_read_start(
+        reinterpret_cast<uv_stream_t*>(&output_),
+        [](uv_handle_t* h, std::size_t, uv_buf_t* buf) {
+            auto* self = static_cast<LiveView*>(h->data);
+            *buf = uv_buf_init(self->output_buffer_, sizeof self->output_buffer_);
+        },
+        [](uv_stream_t* s, ssize_t n, const uv_buf_t* buf) {
+            auto* self = static_cast<LiveView*>(s->data);
+            if (n > 0) return self->on_output(buf->base, static_cast<std::size_t>(n));
+            if (n < 0) uv_read_stop(s);  // every writer is gone
+        });
+}
 
-    rescue_ = std::make_unique<TerminalRescue>(
-        TerminalRescue::Saved{STDOUT_FILENO, saved_tty_, leave_sequence(), saved_stderr_, saved_stdin_flags_});
-
+// SIGWINCH through libuv (its handler replaces any that curses set), and the
+// keyboard when stdin is a terminal too.
+void LiveView::watch_terminal() {
     uv_signal_init(loop_, &winch_);
     winch_.data = this;
     uv_signal_start(&winch_, [](uv_signal_t* s, int) {
@@ -159,16 +172,15 @@ shared::Status LiveView::take_terminal() {
         self->resized_ = self->must_draw_ = true;
         if (self->hooks_.wake) self->hooks_.wake();
     }, SIGWINCH);
-    if (keyboard && uv_poll_init(loop_, &input_, STDIN_FILENO) == 0) {
-        input_.data = this;
-        input_open_ = true;
-        uv_poll_start(&input_, UV_READABLE | UV_DISCONNECT, [](uv_poll_t* p, int status, int events) {
-            auto* self = static_cast<LiveView*>(p->data);
-            if (status < 0 || (events & UV_DISCONNECT)) return (void)uv_poll_stop(p);  // the terminal hung up
-            self->on_input();
-        });
-    }
-    return shared::Ok{};
+    if (saved_stdin_flags_ < 0) return;  // stdin is not the terminal (or its flags cannot be read)
+    if (uv_poll_init(loop_, &input_, STDIN_FILENO) != 0) return;
+    input_.data = this;
+    input_open_ = true;
+    uv_poll_start(&input_, UV_READABLE | UV_DISCONNECT, [](uv_poll_t* p, int status, int events) {
+        auto* self = static_cast<LiveView*>(p->data);
+        if (status < 0 || (events & UV_DISCONNECT)) return (void)uv_poll_stop(p);  // the terminal hung up
+        self->on_input();
+    });
 }
 
 // The node's own lines go to the pane; when stderr was the terminal they go

@@ -60,6 +60,9 @@ public:
 private:
     LiveView(uv_loop_t* loop, const Node& node, const shared::Clock& clock, std::string node_name, Hooks hooks);
     shared::Status take_terminal();
+    shared::Status start_curses();
+    void redirect_stderr();
+    void watch_terminal();
     void take_logs();
     void give_logs_back();
     void on_input();

@@ -33,6 +33,7 @@ HOLD_MS = 1500  # each task holds its worker this long: busy rows to see, a drai
 TASK_INPUT = (1).to_bytes(4, "little") + HOLD_MS.to_bytes(4, "little")  # test_alloc: 1 MiB
 RAW_LOG_LINE = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d")  # the view shortens times to HH:MM:SS
 WORKER_HEADING = "#   PID     STATE"
+BLOCKING = "import fcntl, os; print('nonblocking' if fcntl.fcntl(0, fcntl.F_GETFL) & os.O_NONBLOCK else 'blocking')"
 
 
 class Terminal:
@@ -81,8 +82,11 @@ def write_script(workdir, name, command):
     path = os.path.join(workdir, name + ".sh")
     stty = os.path.join(workdir, name + ".stty")
     with open(path, "w") as f:
-        f.write("ulimit -c 0\n%s\necho \"exit=$?\"\nstty -a > %s\nexec sleep 600\n" % (
-            " ".join(shlex.quote(a) for a in command), shlex.quote(stty)))
+        # stty first, then whether stdin was left non-blocking (libuv makes it so while it polls).
+        f.write("ulimit -c 0\n%s\necho \"exit=$?\"\nstty -a > %s.tmp\n%s -c %s >> %s.tmp\nmv %s.tmp %s\n"
+                "exec sleep 600\n" % (" ".join(shlex.quote(a) for a in command), shlex.quote(stty),
+                                       shlex.quote(sys.executable), shlex.quote(BLOCKING), shlex.quote(stty),
+                                       shlex.quote(stty), shlex.quote(stty)))
     return path, stty
 
 
@@ -154,6 +158,7 @@ def check_given_back(terminal, stty_path, what):
     stty = open(stty_path).read().split()
     check("echo" in stty and "-echo" not in stty, "%s: echo not back: %s" % (what, " ".join(stty)))
     check("icanon" in stty and "-icanon" not in stty, "%s: canonical mode not back: %s" % (what, " ".join(stty)))
+    check(stty[-1] == "blocking", "%s: stdin left %s" % (what, stty[-1]))
     check(WORKER_HEADING not in terminal.screen(), "%s: the view is still on the screen:\n%s" % (
         what, terminal.screen()))
 
