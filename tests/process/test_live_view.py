@@ -42,7 +42,7 @@ class Terminal:
     long sleep, so that the pane's terminal state can be read after the node exits."""
 
     def __init__(self, workdir, name, script, width=80, height=24):
-        self.socket = "provenode-test-%d-%s" % (os.getpid(), name)
+        self.socket = os.path.join(workdir, name + ".tmux")  # a server of its own, its socket in the work dir
         conf = os.path.join(workdir, "tmux.conf")
         with open(conf, "w") as f:
             f.write("set -g status off\nset -g remain-on-exit on\n")
@@ -53,7 +53,7 @@ class Terminal:
         check(started.returncode == 0, "tmux new-session failed: %s" % started.stderr)
 
     def tmux(self, *args):
-        return subprocess.run(["tmux", "-L", self.socket, *args], capture_output=True, text=True, timeout=20,
+        return subprocess.run(["tmux", "-S", self.socket, *args], capture_output=True, text=True, timeout=20,
                               env=getattr(self, "env", None))
 
     def screen(self):
@@ -74,6 +74,8 @@ class Terminal:
 
     def stop(self):
         self.tmux("kill-server")
+        if os.path.exists(self.socket):
+            os.unlink(self.socket)
 
 
 def write_script(workdir, name, command):
