@@ -148,7 +148,8 @@ std::vector<std::string> log_level_names() {
 
 void add_output_flags(CLI::App& start, Options& o, Raw& raw) {
     const std::string group = "Logs and metrics";
-    start.add_flag("--headless", o.headless, "One log line per event, no live view")->group(group);
+    start.add_flag("--headless", o.headless, "One log line per event, no live view (as when stdout is not a terminal)")
+        ->group(group);
     start.add_option("--log-level", raw.log_level, "Least severe level logged")
         ->type_name("LEVEL")->transform(CLI::IsMember(log_level_names(), CLI::ignore_case))
         ->default_str(std::string(spdlog::level::to_string_view(o.log.level).data()))->group(group);

@@ -123,6 +123,8 @@ int Supervisor::run() {
         return 1;
     }
     uv_run(&loop_, UV_RUN_DEFAULT);
+    // The terminal back before anything more is printed: the summary goes to the shell's screen.
+    if (view_) view_->give_back();
     pool_->kill_all_now();
     if (auto saved = node_->memory_model().save(options_.state_dir / "memory.json"); !saved) {
         spdlog::warn("{}", saved.error());
@@ -180,8 +182,32 @@ shared::Status Supervisor::start() {
                      options_.orchestrator_url, options_.state_dir.string(), gflops);
     }
     node_->start();
+    open_view();
     wake();
     return shared::Ok{};
+}
+
+// The live view, at a terminal unless --headless: before the first turn, so that
+// no worker is spawned with the terminal as its stdout.
+void Supervisor::open_view() {
+    if (options_.headless || ::isatty(STDOUT_FILENO) != 1) return;
+    LiveView::Hooks hooks;
+    hooks.quit = [this] {
+        // `q` is a request to stop, as SIGINT is: the first drains, the second stops at once.
+        guarded("keyboard", [this] {
+            node_->request_stop("q pressed", SIGINT);
+            wake();
+        });
+    };
+    hooks.wake = [this] { wake(); };
+    auto view = LiveView::open(&loop_, *node_, clock_, options_.anonymous ? "anonymous" : options_.node_id,
+                               std::move(hooks));
+    if (!view) {
+        spdlog::warn("no live view: {}; going on with one log line per event", view.error());
+        return;
+    }
+    view_ = std::move(*view);
+    pool_->send_stdout_to_stderr(true);
 }
 
 // One node per state directory: an flock on STATE/lock, held for the process's
@@ -293,6 +319,7 @@ void Supervisor::close_handles() {
     http_.close();
     channel_.close();
     control_.close();
+    if (view_) view_->close();
 }
 
 // --- the turn ----------------------------------------------------------------------------
@@ -324,6 +351,7 @@ void Supervisor::on_turn() {
     to_post_.clear();
     acting_ = false;
     reporter_->publish();
+    if (view_) view_->after_turn();
     if (plan.done) {
         close_handles();
         return;

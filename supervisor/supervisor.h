@@ -20,6 +20,7 @@
 #include "supervisor/actions.h"
 #include "supervisor/control_socket.h"
 #include "supervisor/http_client.h"
+#include "supervisor/live_view.h"
 #include "supervisor/memory_budget.h"
 #include "supervisor/metrics.h"
 #include "supervisor/node.h"
@@ -53,6 +54,7 @@ private:
     shared::Status open_state();
     shared::Status serve_metrics();
     void start_timers();
+    void open_view();
     void close_handles();
 
     // The turn: read what waits, let the core decide, carry it out.
@@ -97,6 +99,7 @@ private:
     MemoryBudget budget_;
     std::unique_ptr<Node> node_;
     std::unique_ptr<Reporter> reporter_;
+    std::unique_ptr<LiveView> view_;  // at a terminal without --headless; else one log line per event
 
     uv_idle_t turn_soon_{};
     uv_timer_t turn_timer_{};

@@ -46,7 +46,7 @@ shared::Expected<int> WorkerPool::spawn(int slot) {
     uv_stdio_container_t stdio[3];
     stdio[0].flags = UV_IGNORE;
     stdio[1].flags = UV_INHERIT_FD;
-    stdio[1].data.fd = 1;
+    stdio[1].data.fd = stdout_to_stderr_ ? 2 : 1;
     stdio[2].flags = UV_INHERIT_FD;
     stdio[2].data.fd = 2;
     uv_process_options_t options{};

@@ -44,6 +44,10 @@ public:
     // SIGKILL to every worker's group, now: the last thing before the supervisor exits.
     void kill_all_now();
 
+    // While the live view holds the terminal, workers spawned from then on write
+    // their stdout where their stderr goes (the view's pipe or the log file).
+    void send_stdout_to_stderr(bool on) { stdout_to_stderr_ = on; }
+
     std::vector<int> pids() const;
     std::size_t alive() const { return processes_.size(); }
 
@@ -65,6 +69,7 @@ private:
     std::uint64_t unclaimed_oom_kills_ = 0;
     std::int64_t unclaimed_since_us_ = 0;
     std::map<int, Process*> processes_;  // by pid, while the process lives
+    bool stdout_to_stderr_ = false;
 };
 
 }  // namespace supervisor
