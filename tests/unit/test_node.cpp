@@ -977,4 +977,27 @@ TEST_CASE("item 12, restart backoff: a worker killed mid-task after its hello is
         CHECK(rig.node.exit_code() == 1);
         CHECK(rig.node.phase() >= Node::Phase::Stopping);
     }
+    SUBCASE("dying idle within a second of the hello is a start-up failure too, and the streak goes on") {
+        Rig rig({.workers = 1});
+        rig.boot();
+        rig.exit(rig.pid_in(0), exit_code(1));  // the first: at once
+        rig.turn();
+        rig.hello_all();
+        rig.clock.advance_s(0.5);
+        rig.exit(rig.pid_in(0), exit_code(1));
+        const std::size_t mark = rig.actions.size();
+        rig.turn();
+        CHECK(rig.since<SpawnWorker>(mark).empty());
+        rig.clock.advance_s(0.1);
+        rig.turn();
+        CHECK(rig.since<SpawnWorker>(mark).size() == 1);
+        // One that stays up a second past its hello has started: the streak ends.
+        rig.hello_all();
+        rig.pass(1.5, 0.5);
+        rig.exit(rig.pid_in(0), exit_code(1));
+        const std::size_t after = rig.actions.size();
+        rig.turn();
+        CHECK(rig.since<SpawnWorker>(after).size() == 1);
+        CHECK(rig.node.exit_code() == 0);
+    }
 }
