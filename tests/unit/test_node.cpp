@@ -456,9 +456,14 @@ TEST_CASE("item 2, ownership: only the worker the ledger gave the task to can an
         rig.start({task("a")});
         const int owner = rig.pid_of("a");
         const wire::Assign assign = *rig.peers.at(owner).task;
-        rig.node.on_failure(rig.ready_pids().at(0),
-                            wire::Failure{"a", wire::FailureKind::ProverError, "not mine", 0, assign.dispatch_id});
+        const int other = rig.ready_pids().at(0);
+        // A prover error would requeue the task; a refused input would end it for good.
+        rig.node.on_failure(other, wire::Failure{"a", wire::FailureKind::ProverError, "not mine", 0, assign.dispatch_id});
+        rig.node.on_failure(other,
+                            wire::Failure{"a", wire::FailureKind::MalformedInput, "not mine", 0, assign.dispatch_id});
         rig.turn();
+        CHECK(rig.node.foreign_frames() == 2);
+        CHECK(rig.node.ledger().refused() == 0);  // the node never asked the ledger
         const auto* r = rig.node.ledger().find("a");
         REQUIRE(r != nullptr);
         CHECK(r->state == TaskState::Dispatched);
@@ -717,8 +722,44 @@ TEST_CASE("item 5, spool failure: the write is tried again, the proof is counted
     }
 }
 
-// --- 6. per-task backoff: tests/unit/test_submit_queue.cpp, "one submission failing
-// with 5xx backs off alone while the others are submitted".
+// --- 6. backoff ------------------------------------------------------------------------
+// One submission's 5xx holding back only itself: tests/unit/test_submit_queue.cpp,
+// "item 6: one submission failing with 5xx or a timeout backs off alone".
+
+TEST_CASE("item 6, backoff: a Retry-After holds every request to its endpoint until its time") {
+    const auto rate_limited = [](double retry_after_s) {
+        supervisor::Outcome o = answer(Reply::RateLimited, 429);
+        o.retry_after_s = retry_after_s;
+        return o;
+    };
+    SUBCASE("submissions") {
+        Rig rig({.workers = 1});
+        rig.node.restore_spooled({"s0", "s1"});
+        rig.start();
+        REQUIRE(only<SubmitProof>(rig.actions).size() == 2);
+        rig.node.on_submitted("s0", answer(Reply::Retry, 503));  // its own backoff is 50 ms
+        rig.node.on_submitted("s1", rate_limited(5));
+        std::size_t mark = rig.actions.size();
+        rig.pass(5, 0.25);
+        CHECK(rig.since<SubmitProof>(mark).empty());
+        rig.pass(1, 0.25);  // past the window and its jitter (50 ms)
+        CHECK(rig.since<SubmitProof>(mark).size() == 1);  // one probes first
+    }
+    SUBCASE("fetches") {
+        Rig rig({.workers = 1});
+        rig.start();
+        REQUIRE(rig.open_fetches.size() >= 2);
+        const std::uint64_t limited = rig.open_fetches.back();
+        rig.open_fetches.pop_back();
+        rig.no_task_for_any_fetch();
+        rig.node.on_fetched(limited, rate_limited(5), std::nullopt);
+        std::size_t mark = rig.actions.size();
+        rig.pass(5, 0.25);
+        CHECK(rig.since<FetchTask>(mark).empty());
+        rig.pass(8, 0.25);  // past the window and its jitter (up to 7.5 s for fetches)
+        CHECK(rig.since<FetchTask>(mark).size() == 1);  // one probes first
+    }
+}
 
 // --- 7. pending submissions ------------------------------------------------------------------
 
