@@ -96,7 +96,7 @@ TEST_CASE("a torn last line is skipped and named; the lines before it are kept")
     const std::string torn = line("ccc", TaskState::Accepted);
     // Cut in every field: the state, the time, the id (odd and even hex lengths).
     for (std::size_t cut : {std::size_t{1}, std::size_t{5}, std::size_t{12}, std::size_t{18}, std::size_t{20},
-                            std::size_t{24}, torn.size() - 2}) {
+                            std::size_t{24}, std::size_t{25}, std::size_t{27}, torn.size() - 2, torn.size() - 1}) {
         INFO("cut after " << cut << " characters: '" << torn.substr(0, cut) << "'");
         Verdicts verdicts;
         const auto problems = verdicts.load_journal(good + torn.substr(0, cut), kNow);
@@ -105,6 +105,9 @@ TEST_CASE("a torn last line is skipped and named; the lines before it are kept")
         CHECK(verdicts.size() == 2);
         CHECK(verdicts.find("a") == TaskState::Poison);
         CHECK(verdicts.find("b") == TaskState::Rejected);
+        // What is left of the id names another task, or none: it must not be remembered.
+        CHECK_FALSE(verdicts.find("c").has_value());
+        CHECK_FALSE(verdicts.find("cc").has_value());
     }
 }
 
