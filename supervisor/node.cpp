@@ -135,7 +135,6 @@ void Node::on_hello(int pid, const shared::wire::Hello& hello) {
     }
     w->hello_us = w->last_seen_us;
     w->version = hello.version;
-    restarts_.on_hello();
     spdlog::info("{} ready in {:.0f} ms ({} hardware threads, version {})", label(*w),
                  (w->hello_us - w->spawned_us) / 1e3, hello.hardware_threads, hello.version);
     workers_.transition(w->id, WorkerState::Ready, "hello");

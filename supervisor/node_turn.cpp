@@ -239,6 +239,15 @@ void Node::scale() {
 void Node::manage_workers() {
     if (phase_ != Phase::Starting && phase_ != Phase::Running) return;
     const std::int64_t now = clock_.now_us();
+    // supervisord's startsecs: a worker up this long after its hello has started,
+    // which ends the streak of start-up failures (on_exit counts an idle death
+    // sooner than that as one).
+    for (auto& [id, w] : workers_.all()) {
+        if (!w.started && w.hello_us != 0 && now - w.hello_us >= kStartSecsUs) {
+            w.started = true;
+            restarts_.on_started();
+        }
+    }
     for (unsigned s = 0; s < target_; ++s) {
         const int slot = static_cast<int>(s);
         if (workers_.by_slot(slot) || now < workers_.respawn_at(slot)) continue;

@@ -18,8 +18,10 @@ public:
 
     // A worker died; returns the delay before its replacement is spawned.
     std::int64_t on_death(bool start_failure);
-    // A worker said hello: the start-up failure streak ends.
-    void on_hello() { start_failures_ = 0; }
+    // A worker has started (up for the start-up window past its hello): the
+    // start-up failure streak ends. Not at the hello itself, or a worker that dies
+    // right after it would end its own streak and never back off.
+    void on_started() { start_failures_ = 0; }
 
     bool give_up() const { return start_failures_ >= kMaxStartFailures; }
     unsigned start_failures() const { return start_failures_; }

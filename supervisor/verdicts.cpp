@@ -66,6 +66,12 @@ std::vector<std::string> Verdicts::load_journal(std::string_view text, std::int6
         std::string_view line = text.substr(0, newline);
         text = newline == std::string_view::npos ? std::string_view{} : text.substr(newline + 1);
         if (line.empty()) continue;
+        // Every line is written with its newline: one without was cut short by a
+        // crash, and what is left of its id may name another task.
+        if (newline == std::string_view::npos) {
+            problems.push_back("line " + std::to_string(number) + ": cut short (no end of line)");
+            continue;
+        }
         auto entry = parse_journal_line(line);
         if (!entry) {
             problems.push_back("line " + std::to_string(number) + ": " + entry.error());

@@ -42,8 +42,9 @@ public:
     // "v1 <state> <unix seconds> <task id in hex>\n"
     static std::string journal_line(const Entry& entry);
     static shared::Expected<Entry> parse_journal_line(std::string_view line);
-    // Remembers every good line of a journal (older than kTtlS is skipped); returns one
-    // message per bad line, naming its number.
+    // Remembers every good line of a journal (older than kTtlS is skipped, and so is a
+    // last line without its newline, torn by a crash); returns one message per bad
+    // line, naming its number.
     std::vector<std::string> load_journal(std::string_view text, std::int64_t now_unix_s);
     // What the journal would hold if written afresh: the persisted verdicts, oldest first.
     std::string compacted() const;

@@ -33,6 +33,7 @@ struct WorkerRecord {
     std::uint64_t assigns_sent = 0;  // compared with the heartbeat's count of assigns received
     bool lost_result = false;        // busy, yet its heartbeat says it holds no task it was given
     bool must_stop = false;          // an Assign could not be sent to it
+    bool started = false;            // up past the start-up window after its hello
     std::string version;
     std::string last_program;  // of its last task: a worker keeps that task's Argon2 arenas
     int last_difficulty = -1;

@@ -28,11 +28,11 @@ TEST_CASE("start-up failures back off 100 ms doubling to 30 s, and five in a row
     CHECK(policy.on_death(true) == RestartPolicy::kMaxDelayUs);
 }
 
-TEST_CASE("a hello ends the streak of start-up failures") {
+TEST_CASE("a worker that has started ends the streak of start-up failures") {
     RestartPolicy policy;
     policy.on_death(true);
     policy.on_death(true);
-    policy.on_hello();
+    policy.on_started();
     CHECK(policy.start_failures() == 0);
     CHECK(policy.on_death(true) == 0);
     CHECK_FALSE(policy.give_up());

@@ -80,3 +80,42 @@ TEST_CASE("a 429 with Retry-After holds every send until the server's time") {
     clock.advance_s(10);
     CHECK(queue.sends_due().size() == 1);  // one probes first
 }
+
+TEST_CASE("item 6: one submission failing with 5xx or a timeout backs off alone while the others are submitted") {
+    shared::FakeClock clock;
+    SubmitQueue queue(clock, {1, 60}, 1);
+    const Outcome ok{Reply::Ok, 200, std::nullopt, "", 0.04};
+    auto add_spooled = [&queue](const std::string& id) {
+        queue.add_proved(id, proof());
+        for (const auto& write : queue.writes_due()) {
+            REQUIRE(queue.on_written(write.task_id, write.write_id, true) == SubmitQueue::Written::Spooled);
+        }
+    };
+    spooled(queue, 3);
+    REQUIRE(queue.sends_due().size() == 3);
+    CHECK_FALSE(queue.on_answer("t0", Outcome{Reply::Retry, 503, std::nullopt, "", 0.04}));
+    CHECK(queue.on_answer("t1", ok));
+    CHECK(queue.on_answer("t2", ok));
+    CHECK_FALSE(queue.rate_limited());  // the shared timer is for 429 and Retry-After only
+
+    // New proofs go out at once while t0 waits out its backoff; a timeout is the same.
+    add_spooled("t3");
+    add_spooled("t4");
+    auto sends = queue.sends_due();
+    REQUIRE(sends.size() == 2);
+    CHECK(sends[0].task_id == "t3");
+    CHECK(sends[1].task_id == "t4");
+    CHECK_FALSE(queue.on_answer("t3", Outcome{Reply::Retry, 0, std::nullopt, "timeout", 30}));
+    CHECK(queue.on_answer("t4", ok));
+    add_spooled("t5");
+    sends = queue.sends_due();
+    REQUIRE(sends.size() == 1);
+    CHECK(sends[0].task_id == "t5");
+
+    // Each goes again after its own backoff (1 s and jitter of up to 1 s).
+    clock.advance_s(2.01);
+    sends = queue.sends_due();
+    REQUIRE(sends.size() == 2);
+    CHECK(sends[0].task_id == "t0");
+    CHECK(sends[1].task_id == "t3");
+}
