@@ -2,10 +2,14 @@
 // and damaged or stray files set aside instead of submitted.
 #include <doctest.h>
 
+#include <grp.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <filesystem>
+#include <optional>
 #include <fstream>
 #include <iterator>
 #include <thread>
@@ -75,6 +79,52 @@ void check_set_aside(const Spool& spool, const fs::path& file) {
     auto again = spool.load();
     CHECK(again.task_ids.empty());
     CHECK(again.problems.empty());
+}
+
+// Loads `spool` as a user without privileges, since root reads any file: in a
+// child process that drops to nobody when the test runs as root. Nullopt when
+// that cannot be done here.
+std::optional<Spool::Loaded> load_unprivileged(const Spool& spool) {
+    if (::geteuid() != 0) return spool.load();
+    int fds[2];
+    REQUIRE(::pipe(fds) == 0);
+    const pid_t pid = ::fork();
+    REQUIRE(pid >= 0);
+    if (pid == 0) {
+        ::close(fds[0]);
+        if (::setgroups(0, nullptr) != 0 || ::setresgid(65534, 65534, 65534) != 0 ||
+            ::setresuid(65534, 65534, 65534) != 0) {
+            ::_exit(77);
+        }
+        std::string out;
+        try {
+            const auto loaded = spool.load();
+            for (const auto& id : loaded.task_ids) out += "id " + id + "\n";
+            for (const auto& problem : loaded.problems) out += "problem " + problem + "\n";
+        } catch (...) {
+            ::_exit(3);
+        }
+        const bool written = ::write(fds[1], out.data(), out.size()) == static_cast<ssize_t>(out.size());
+        ::_exit(written ? 0 : 4);
+    }
+    ::close(fds[1]);
+    std::string out;
+    char buffer[4096];
+    for (ssize_t n; (n = ::read(fds[0], buffer, sizeof buffer)) > 0;) out.append(buffer, static_cast<std::size_t>(n));
+    ::close(fds[0]);
+    int status = 0;
+    REQUIRE(::waitpid(pid, &status, 0) == pid);
+    REQUIRE(WIFEXITED(status));
+    if (WEXITSTATUS(status) == 77) return std::nullopt;
+    REQUIRE_MESSAGE(WEXITSTATUS(status) == 0, "the load in the child exited " << WEXITSTATUS(status) << " (3: it threw)");
+    Spool::Loaded loaded;
+    std::size_t from = 0;
+    for (std::size_t end; (end = out.find('\n', from)) != std::string::npos; from = end + 1) {
+        const std::string line = out.substr(from, end - from);
+        if (line.rfind("id ", 0) == 0) loaded.task_ids.push_back(line.substr(3));
+        if (line.rfind("problem ", 0) == 0) loaded.problems.push_back(line.substr(8));
+    }
+    return loaded;
 }
 
 }  // namespace
@@ -334,4 +384,101 @@ TEST_CASE("a set-aside file never overwrites an earlier one") {
     auto loaded = spool.load();
     REQUIRE(loaded.problems.size() == 1);
     CHECK(files_in(dir.path() / "corrupt").size() == 2);
+}
+
+TEST_CASE("item 13: an entry that cannot be read is named with the reason, and the others load") {
+    TempDir dir("spool_test.");
+    Spool spool(dir.path() / "spool");
+    REQUIRE(spool.open().ok());
+    REQUIRE(spool.write("good", payload(30, 1)).ok());
+    REQUIRE(spool.write("locked", payload(30, 2)).ok());
+    fs::path locked;
+    for (const auto& f : files_in(spool.directory())) {
+        if (f.filename() != "676f6f64.spool") locked = f;  // "good" in hex
+    }
+    REQUIRE_FALSE(locked.empty());
+    // Readable by anyone but the one entry; the directories open to the user who loads.
+    fs::permissions(dir.path(), fs::perms::owner_all | fs::perms::others_read | fs::perms::others_exec);
+    fs::permissions(spool.directory(), fs::perms::all);
+    fs::permissions(spool.directory() / "corrupt", fs::perms::all);
+    fs::permissions(spool.directory() / "676f6f64.spool", fs::perms::owner_read | fs::perms::others_read);
+    fs::permissions(locked, fs::perms::none);
+    const auto loaded = load_unprivileged(spool);
+    if (!loaded) {
+        MESSAGE("skipped: cannot drop privileges to test an unreadable file as root");
+        return;
+    }
+    CHECK(loaded->task_ids == std::vector<std::string>{"good"});
+    REQUIRE(loaded->problems.size() == 1);
+    INFO(loaded->problems[0]);
+    CHECK(loaded->problems[0].find(locked.filename().string()) != std::string::npos);
+    CHECK(loaded->problems[0].find("Permission denied") != std::string::npos);  // not "too short"
+}
+
+TEST_CASE("item 13: a file that cannot be set aside is said to be left in place, not moved") {
+    TempDir dir("spool_test.");
+    Spool spool(dir.path());
+    REQUIRE(spool.open().ok());
+    REQUIRE(spool.write("good", payload(30, 1)).ok());
+    write_all(dir.path() / "junk.spool", payload(80, 9));
+    fs::remove(dir.path() / "corrupt");
+    write_all(dir.path() / "corrupt", payload(1, 1));  // a file where corrupt/ should be
+    Spool::Loaded loaded;
+    CHECK_NOTHROW(loaded = spool.load());
+    CHECK(loaded.task_ids == std::vector<std::string>{"good"});
+    // Two: junk.spool, and the stray file "corrupt" itself, neither of which can go to corrupt/.
+    REQUIRE(loaded.problems.size() == 2);
+    const auto junk = std::find_if(loaded.problems.begin(), loaded.problems.end(),
+                                   [](const std::string& p) { return p.find("junk.spool:") != std::string::npos; });
+    REQUIRE(junk != loaded.problems.end());
+    INFO(*junk);
+    CHECK(junk->find("left in place") != std::string::npos);
+    CHECK(junk->find("moved to") == std::string::npos);
+    CHECK(fs::exists(dir.path() / "junk.spool"));
+}
+
+TEST_CASE("item 13: files that vanish while the spool is read are never thrown, and never taken for others") {
+    // Another process (an operator, a second node refused by the lock a moment
+    // later) removes entries while the node reads them. Whether a removal falls
+    // between the listing and the read is up to the scheduler; what load() says
+    // must be true either way.
+    TempDir dir("spool_test.");
+    Spool spool(dir.path());
+    REQUIRE(spool.open().ok());
+    constexpr int kEntries = 64;
+    std::vector<std::pair<fs::path, shared::Bytes>> entries;
+    for (int i = 0; i < kEntries; ++i) {
+        const std::string id = "t" + std::to_string(i);
+        const fs::path file = spool_one(spool, id, payload(64, static_cast<std::uint8_t>(i)));
+        entries.emplace_back(file, read_all(file));
+    }
+    std::size_t vanished = 0;
+    for (int round = 0; round < 50; ++round) {
+        for (const auto& [file, bytes] : entries) {
+            if (!fs::exists(file)) write_all(file, bytes);
+        }
+        std::atomic<bool> go{false};
+        std::thread remover([&] {
+            while (!go) {
+            }
+            for (int i = kEntries - 1; i >= 0; i -= 2) ::unlink(entries[static_cast<std::size_t>(i)].first.c_str());
+        });
+        Spool::Loaded loaded;
+        go = true;
+        CHECK_NOTHROW(loaded = spool.load());
+        remover.join();
+        for (const auto& id : loaded.task_ids) {
+            CHECK((id.size() >= 2 && id[0] == 't' && std::stoi(id.substr(1)) < kEntries));
+        }
+        for (const auto& problem : loaded.problems) {
+            INFO(problem);
+            CHECK(problem.rfind(dir.path().string(), 0) == 0);  // names the file
+            // Said to be moved only when it is.
+            if (auto at = problem.find("moved to "); at != std::string::npos) CHECK(fs::exists(problem.substr(at + 9)));
+            if (problem.find("No such file") != std::string::npos) ++vanished;
+        }
+        CHECK(loaded.task_ids.size() + loaded.problems.size() <= kEntries);
+        for (const auto& f : files_in(dir.path() / "corrupt")) fs::remove(f);
+    }
+    MESSAGE(vanished << " entries vanished between the listing and their read");
 }
