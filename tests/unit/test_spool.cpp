@@ -459,8 +459,7 @@ TEST_CASE("item 13: files that vanish while the spool is read are never thrown, 
         }
         std::atomic<bool> go{false};
         std::thread remover([&] {
-            while (!go) {
-            }
+            while (!go) std::this_thread::yield();
             for (int i = kEntries - 1; i >= 0; i -= 2) ::unlink(entries[static_cast<std::size_t>(i)].first.c_str());
         });
         Spool::Loaded loaded;

@@ -363,8 +363,7 @@ TEST_CASE("item 8, EINTR: a signal storm while sending and draining loses no mes
     // every answer waits for a signal that came after the last one.
     exchange.run(bound, [&storm] { storm.start(); }, [] {
         const unsigned long seen = g_signals.load();
-        while (g_signals.load() == seen) {
-        }
+        while (g_signals.load() == seen) std::this_thread::yield();
     });
     const unsigned long signals = g_signals.load();
     exchange.check(bound);
