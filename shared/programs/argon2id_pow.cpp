@@ -51,12 +51,11 @@ class Search {
 public:
     Search(const Input& input, unsigned threads) : input_(input), threads_(threads) {}
 
-    void run(unsigned first) {
-        // One arena per thread for the whole search, from the pool that keeps it for the next.
-        auto lease = argon2::arena_pool().acquire(arena_blocks(input_));
-        if (!lease) return record_error(lease.error());
+    // One arena per thread for the whole search, leased by find_nonce before any
+    // thread starts, from the pool that keeps it for the next.
+    void run(unsigned first, const argon2::Arena& arena) {
         for (std::uint64_t nonce = first; nonce <= best_.load() && !failed_.load(); nonce += threads_) {
-            auto digest = hash_in(lease->arena(), input_, nonce);
+            auto digest = hash_in(arena, input_, nonce);
             if (!digest) return record_error(digest.error());
             if (leading_zero_bits(*digest) >= input_.target_bits) return record_found(nonce);
             if (kNotFound - nonce < threads_) return;  // the whole u64 range has been tried
@@ -206,14 +205,26 @@ unsigned leading_zero_bits(ByteView digest) {
 
 Expected<std::uint64_t> find_nonce(const Input& input, unsigned threads) {
     threads = std::max(1u, threads);
+    // Every thread's arena is leased before any thread hashes, so that a search on
+    // T threads holds T arenas however quickly one of them finds the nonce: the
+    // worker's memory is what its threads say, not what the scheduler made of it.
+    std::vector<argon2::ArenaPool::Lease> leases;
+    leases.reserve(threads);
+    for (unsigned i = 0; i < threads; ++i) {
+        auto lease = argon2::arena_pool().acquire(arena_blocks(input));
+        if (!lease) return fail(lease.error());
+        leases.push_back(std::move(*lease));
+    }
     Search search(input, threads);
     if (threads == 1) {
-        search.run(0);
+        search.run(0, leases[0].arena());
         return search.result();
     }
     std::vector<std::jthread> pool;
     pool.reserve(threads);
-    for (unsigned i = 0; i < threads; ++i) pool.emplace_back([&search, i] { search.run(i); });
+    for (unsigned i = 0; i < threads; ++i) {
+        pool.emplace_back([&search, &leases, i] { search.run(i, leases[i].arena()); });
+    }
     pool.clear();  // joins every thread before the result is read
     return search.result();
 }
