@@ -37,6 +37,7 @@ std::optional<ListTasks> Intake::list_due() {
         page_ = 0;
     }
     list_timer_.on_sent();
+    list_sent_us_ = clock_.now_us();
     return ListTasks{cursor_};
 }
 
@@ -60,17 +61,18 @@ std::optional<shared::Task> Intake::on_fetched(std::uint64_t fetch_id, const Out
                                                std::optional<shared::Task>&& task) {
     auto sent = in_flight_.find(fetch_id);
     if (sent == in_flight_.end()) return std::nullopt;
+    const std::int64_t sent_us = sent->second;
     in_flight_.erase(sent);
     last_rate_limit_wait_s_ = 0;
     switch (outcome.reply) {
         case Reply::Ok:
             planner_.on_round_trip(outcome.elapsed_s);
-            fetch_timer_.on_success();
+            fetch_timer_.on_success(sent_us);
             if (task) return std::move(task);
             break;
         case Reply::NotFound:
             planner_.on_round_trip(outcome.elapsed_s);
-            fetch_timer_.on_idle();
+            fetch_timer_.on_idle(sent_us);
             spdlog::info("fetch: no task for this node now; next try in {:.1f} s", fetch_timer_.last_wait_s());
             break;
         case Reply::RateLimited:
@@ -106,7 +108,7 @@ std::vector<shared::Task> Intake::on_listed(const Outcome& outcome, std::optiona
         first_listing_done_ = true;  // new work need not wait for an unreachable list
         return tasks;
     }
-    list_timer_.on_success();
+    list_timer_.on_success(list_sent_us_);
     tasks = std::move(reply->tasks);
     if (!reply->next_cursor.empty() && ++page_ < kMaxPages) {
         cursor_ = reply->next_cursor;

@@ -67,6 +67,7 @@ private:
     std::string cursor_;
     int page_ = 0;
     std::int64_t next_list_us_ = 0;
+    std::int64_t list_sent_us_ = 0;
     double last_rate_limit_wait_s_ = 0;
 };
 

@@ -35,13 +35,14 @@ void RequestTimer::on_sent() {
     next_us_ = std::max(next_us_, clock_.now_us() + shared::seconds_to_us(config_.min_interval_s));
 }
 
-void RequestTimer::on_success() {
+void RequestTimer::on_success(std::int64_t sent_us) {
     errors_ = 0;
-    probing_ = false;
+    if (sent_us >= probing_since_us_) probing_ = false;
 }
 
 void RequestTimer::on_retry_after(double seconds) {
     probing_ = true;
+    probing_since_us_ = clock_.now_us();
     // The server's time wins even over a shorter backoff; jitter only adds.
     const std::int64_t until = clock_.now_us() + shared::seconds_to_us(std::max(0.0, seconds) + jitter());
     last_wait_s_ = static_cast<double>(until - clock_.now_us()) / 1e6;
@@ -51,12 +52,13 @@ void RequestTimer::on_retry_after(double seconds) {
 void RequestTimer::on_error() {
     ++errors_;
     probing_ = true;
+    probing_since_us_ = clock_.now_us();
     const double step = config_.backoff_initial_s * std::pow(2.0, std::min(errors_ - 1, 30u));
     wait_from_now(std::min(step, config_.backoff_max_s) + jitter());
 }
 
-void RequestTimer::on_idle() {
-    probing_ = false;  // the server answered: it is reachable and not limiting us
+void RequestTimer::on_idle(std::int64_t sent_us) {
+    if (sent_us >= probing_since_us_) probing_ = false;  // the server answered: reachable and not limiting us
     const double step = config_.backoff_initial_s * std::pow(2.0, std::min(errors_, 30u));
     wait_from_now(std::min(step, config_.backoff_max_s) + jitter());
 }

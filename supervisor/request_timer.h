@@ -30,17 +30,20 @@ public:
     // Delays the first request by a random part of `max_s` (0 means none).
     void start_jitter(double max_s);
     void on_sent();
-    void on_success();
+    // An answer to a request sent at `sent_us`. Only one sent since probing began
+    // ends it: the success of a request that was on its way before the 429 says
+    // nothing of the window the server gave since.
+    void on_success(std::int64_t sent_us);
     // The server said when: `seconds` from now, plus jitter.
     void on_retry_after(double seconds);
     // An error without a time from the server: exponential backoff plus jitter.
     void on_error();
     // No work for us (404 on fetch): wait the current backoff step without counting it as an error.
-    void on_idle();
+    void on_idle(std::int64_t sent_us);
 
     // After a 429, a Retry-After or an error, one request goes first and the rest
     // wait for its answer: requests sent together could otherwise all land inside
-    // the next window the server gives. A success ends it.
+    // the next window the server gives. A success of a request sent since ends it.
     bool probing() const { return probing_; }
 
     unsigned consecutive_errors() const { return errors_; }
@@ -56,6 +59,7 @@ private:
     std::int64_t next_us_ = 0;
     unsigned errors_ = 0;
     bool probing_ = false;
+    std::int64_t probing_since_us_ = 0;
     double last_wait_s_ = 0;
 };
 

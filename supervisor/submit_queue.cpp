@@ -87,6 +87,7 @@ std::vector<SubmitProof> SubmitQueue::sends_due() {
         Entry& e = entries_.at(id);
         if (!may_send(e, now)) continue;
         e.sending = true;
+        e.sent_us = now;
         ++in_flight_;
         rate_timer_.on_sent();
         sends.push_back(SubmitProof{id, e.spooled ? nullptr : e.bytes});
@@ -111,11 +112,11 @@ std::optional<SubmitQueue::Final> SubmitQueue::on_answer(const std::string& task
     std::optional<Final> final;
     switch (outcome.reply) {
         case Reply::Ok:
-            rate_timer_.on_success();
+            rate_timer_.on_success(e.sent_us);
             final = Final{TaskState::Accepted, "accepted (" + status + ")"};
             break;
         case Reply::Conflict:
-            rate_timer_.on_success();
+            rate_timer_.on_success(e.sent_us);
             final = Final{TaskState::Accepted, "accepted earlier (409)"};
             break;
         case Reply::NotFound: final = Final{TaskState::Expired, "404: unknown or past its deadline"}; break;

@@ -83,6 +83,7 @@ private:
         unsigned write_failures = 0;
         std::int64_t next_write_us = 0;
         bool sending = false;
+        std::int64_t sent_us = 0;  // of the send in flight
         unsigned errors = 0;
         std::int64_t next_send_us = 0;
     };

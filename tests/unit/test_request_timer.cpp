@@ -97,7 +97,7 @@ TEST_CASE("backoff carries jitter on top, never taken off") {
     const double expected[] = {0.5, 1, 2, 4, 4, 4};
     bool any_jitter = false;
     for (int round = 0; round < 50; ++round) {
-        timer.on_success();
+        timer.on_success(clock.now_us());
         for (double step : expected) {
             timer.on_error();
             INFO("step " << step << " wait " << timer.wait_us());
@@ -136,7 +136,7 @@ TEST_CASE("a success resets the backoff") {
         run_until_ready(clock, timer);
     }
     CHECK(timer.consecutive_errors() == 4);
-    timer.on_success();
+    timer.on_success(clock.now_us());
     CHECK(timer.consecutive_errors() == 0);
     CHECK(timer.ready());
     timer.on_error();
@@ -150,7 +150,7 @@ TEST_CASE("the minimum interval is kept between two requests") {
     CHECK_FALSE(timer.ready());
     CHECK(timer.wait_us() == seconds_to_us(0.5));
     clock.advance_s(0.2);
-    timer.on_success();  // an answer does not shorten the interval
+    timer.on_success(clock.now_us());  // an answer does not shorten the interval
     CHECK(timer.wait_us() == seconds_to_us(0.3));
     clock.advance_s(0.3);
     CHECK(timer.ready());
@@ -192,11 +192,11 @@ TEST_CASE("seeds spread the waits of many nodes") {
 TEST_CASE("no work waits the backoff step without counting an error") {
     shared::FakeClock clock;
     RequestTimer timer(clock, config(0, 2, 60, 0), 11);
-    timer.on_idle();
+    timer.on_idle(clock.now_us());
     CHECK(timer.wait_us() == seconds_to_us(2));
     CHECK(timer.consecutive_errors() == 0);
     run_until_ready(clock, timer);
-    timer.on_idle();
+    timer.on_idle(clock.now_us());
     CHECK(timer.wait_us() == seconds_to_us(2));  // idling does not grow the step
     run_until_ready(clock, timer);
     timer.on_error();
@@ -207,7 +207,7 @@ TEST_CASE("no work with jitter stays within the step plus jitter") {
     shared::FakeClock clock;
     for (std::uint64_t seed = 1; seed <= 100; ++seed) {
         RequestTimer timer(clock, config(0, 2, 60, 0.5), seed);
-        timer.on_idle();
+        timer.on_idle(clock.now_us());
         CHECK(timer.wait_us() >= seconds_to_us(2));
         CHECK(timer.wait_us() <= seconds_to_us(2.5));
     }

@@ -81,6 +81,25 @@ TEST_CASE("a 429 with Retry-After holds every send until the server's time") {
     CHECK(queue.sends_due().size() == 1);  // one probes first
 }
 
+TEST_CASE("a success of a request sent before the 429 does not end the probe: after the window, one goes first") {
+    shared::FakeClock clock;
+    SubmitQueue queue(clock, {1, 60}, 1);
+    spooled(queue, 2);
+    const auto sends = queue.sends_due();
+    REQUIRE(sends.size() == 2);
+    clock.advance_us(1000);
+    CHECK_FALSE(queue.on_answer(sends[0].task_id, Outcome{Reply::RateLimited, 429, 3.0, "", 0.04}));
+    clock.advance_us(1000);
+    CHECK(queue.on_answer(sends[1].task_id, Outcome{Reply::Ok, 200, std::nullopt, "", 0.04}));  // on its way before
+    for (const char* id : {"late1", "late2"}) queue.add_proved(id, proof());  // proved inside the window
+    for (const auto& write : queue.writes_due()) queue.on_written(write.task_id, write.write_id, true);
+    clock.advance_s(10);
+    const auto after = queue.sends_due();
+    REQUIRE(after.size() == 1);  // one probes first, as the 429 asked
+    CHECK(queue.on_answer(after[0].task_id, Outcome{Reply::Ok, 200, std::nullopt, "", 0.04}));
+    CHECK(queue.sends_due().size() == 2);  // the probe's success ends probing: both left go out
+}
+
 TEST_CASE("item 6: one submission failing with 5xx or a timeout backs off alone while the others are submitted") {
     shared::FakeClock clock;
     SubmitQueue queue(clock, {1, 60}, 1);
