@@ -541,7 +541,10 @@ void World::stop(const supervisor::StopWorker& s) {
     auto it = processes_.find(s.pid);
     if (it == processes_.end() || !it->second->alive) return;
     Process& p = *it->second;
-    if (const auto* w = node_->workers().by_id(s.id)) {
+    // Only the stop that decided it is judged: a later one for the same worker (the
+    // second SIGTERM's SIGKILL, say) repeats the reason given when it was decided.
+    const bool deciding = stops_sent_.insert(s.pid).second;
+    if (const auto* w = node_->workers().by_id(s.id); w && deciding) {
         const bool healthy = !p.hung && p.said_hello && clock_.now_us() - p.last_sent_us < 2 * kS;
         if (w->kill_reason == supervisor::KillReason::Hung && healthy) {
             violated("a healthy worker is never killed as hung", "worker " + std::to_string(s.pid));

@@ -129,6 +129,7 @@ private:
 
     // Workers, by pid.
     std::map<int, std::unique_ptr<Process>> processes_;
+    std::set<int> stops_sent_;  // pids a StopWorker was carried out for
     int next_pid_ = 1000;
     std::map<int, std::int64_t> healthy_death_at_;  // slot -> when a worker died mid-task
 
