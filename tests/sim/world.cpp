@@ -605,6 +605,21 @@ shared::Task World::make_task() {
     return t;
 }
 
+// The faults fetch and submit share, for a draw r: a 429 with Retry-After, a 503,
+// or a timeout (status 0, answered after 2 s). None for r >= 0.12.
+std::optional<supervisor::Outcome> World::network_fault(double r, double& retry_after, std::int64_t& delay) {
+    if (r < 0.05) {
+        retry_after = 0.5 + chance() * 2.5;
+        return supervisor::Outcome{supervisor::Reply::RateLimited, 429, retry_after, "sim: 429", 0.01};
+    }
+    if (r < 0.09) return supervisor::Outcome{supervisor::Reply::Retry, 503, std::nullopt, "sim: 503", 0.01};
+    if (r < 0.12) {
+        delay = 2 * kS;
+        return supervisor::Outcome{supervisor::Reply::Retry, 0, std::nullopt, "sim: timeout", 2};
+    }
+    return std::nullopt;
+}
+
 void World::fetch(std::uint64_t fetch_id) {
     supervisor::Outcome outcome;
     std::optional<shared::Task> task;
@@ -613,14 +628,9 @@ void World::fetch(std::uint64_t fetch_id) {
     outcome.elapsed_s = latency / 1e6;
     std::int64_t delay = latency;
     double retry_after = 0;
-    if (r < 0.05) {
-        outcome = {supervisor::Reply::RateLimited, 429, retry_after = 0.5 + chance() * 2.5, "sim: 429", 0.01};
-    } else if (r < 0.09) {
-        outcome = {supervisor::Reply::Retry, 503, std::nullopt, "sim: 503", 0.01};
-    } else if (r < 0.12) {
-        outcome = {supervisor::Reply::Retry, 0, std::nullopt, "sim: timeout", 2};
-        delay = 2 * kS;
-        if (chance() < 0.5 && issued_ < kMaxTasks) make_task();  // assigned, but the answer is lost
+    if (auto fault = network_fault(r, retry_after, delay)) {
+        outcome = *fault;
+        if (outcome.status == 0 && chance() < 0.5 && issued_ < kMaxTasks) make_task();  // assigned, answer lost
     } else if (issued_ >= kMaxTasks || r < 0.18) {
         outcome = {supervisor::Reply::NotFound, 404, std::nullopt, "sim: no task", 0.01};
     } else {
@@ -678,14 +688,9 @@ void World::submit(const std::string& task_id, std::shared_ptr<const shared::Byt
         outcome = {supervisor::Reply::Conflict, 409, std::nullopt, "sim: repeat", 0.01};
     } else if (clock_.now_us() > it->second->deadline_us) {
         outcome = {supervisor::Reply::NotFound, 404, std::nullopt, "sim: expired", 0.01};
-    } else if (r < 0.05) {
-        outcome = {supervisor::Reply::RateLimited, 429, retry_after = 0.5 + chance() * 2.5, "sim: 429", 0.01};
-    } else if (r < 0.09) {
-        outcome = {supervisor::Reply::Retry, 503, std::nullopt, "sim: 503", 0.01};
-    } else if (r < 0.12) {
-        outcome = {supervisor::Reply::Retry, 0, std::nullopt, "sim: timeout", 2};
-        delay = 2 * kS;
-        if (chance() < 0.5) it->second->accepted = true;  // taken, but the answer is lost
+    } else if (auto fault = network_fault(r, retry_after, delay)) {
+        outcome = *fault;
+        if (outcome.status == 0 && chance() < 0.5) it->second->accepted = true;  // taken, but the answer is lost
     } else if (r < 0.125) {
         outcome = {supervisor::Reply::Rejected, 400, std::nullopt, "sim: rejected", 0.01};
     } else {

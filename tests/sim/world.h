@@ -72,6 +72,7 @@ private:
     // Workers.
     void spawn(supervisor::WorkerId id, int slot);
     void send_frame(Process& p, std::function<void(supervisor::Node&)> deliver, std::int64_t extra_delay = 0);
+    std::optional<supervisor::Outcome> network_fault(double r, double& retry_after, std::int64_t& delay);
     void deliver_result(supervisor::Node& n, int pid, supervisor::WorkerId me, shared::wire::Result result,
                         bool genuine);
     void hello(int pid);
